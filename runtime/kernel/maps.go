@@ -1,0 +1,73 @@
+package kernel
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/bpfld/bpfld/link"
+)
+
+// Map flags that the loader adds to global data maps, as libbpf does.
+const (
+	flagRdonlyProg = 0x80 // BPF_F_RDONLY_PROG: programs may only read
+)
+
+// objName turns name into a kernel object name: at most 15 characters of
+// [A-Za-z0-9_.], the rest replaced by '_'.
+func objName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, name)
+	if len(name) > 15 {
+		name = name[:15]
+	}
+	return name
+}
+
+// mapSpec converts an image map to cilium/ebpf's blueprint. Contents and
+// prog array slots are filled later, by the collection.
+func mapSpec(m *link.MapSpec) *ebpf.MapSpec {
+	spec := &ebpf.MapSpec{
+		Name:       objName(m.Name),
+		Type:       ebpf.MapType(m.Type),
+		KeySize:    m.KeySize,
+		ValueSize:  m.ValueSize,
+		MaxEntries: m.MaxEntries,
+		Flags:      m.Flags,
+		NumaNode:   m.NumaNode,
+		MapExtra:   m.MapExtra,
+		Key:        m.Key,
+		Value:      m.Value,
+	}
+	if m.Frozen {
+		spec.Flags |= flagRdonlyProg
+	}
+	if m.Inner != nil {
+		spec.InnerMap = mapSpec(m.Inner)
+	}
+	return spec
+}
+
+// newMap creates one map in the kernel, retrying without BTF when the
+// kernel refuses the map's BTF (as libbpf does): BTF is needed only for
+// spin locks, timers and kptrs, and the first attempt keeps it for those.
+func newMap(m *link.MapSpec) (*ebpf.Map, error) {
+	spec := mapSpec(m)
+	km, err := ebpf.NewMapWithOptions(spec, ebpf.MapOptions{})
+	if err != nil && (spec.Key != nil || spec.Value != nil) {
+		spec.Key, spec.Value = nil, nil
+		if km2, err2 := ebpf.NewMapWithOptions(spec, ebpf.MapOptions{}); err2 == nil {
+			return km2, nil
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create map %s: %w", m.Name, err)
+	}
+	return km, nil
+}
