@@ -55,6 +55,21 @@ const (
 	JmpJLE  uint8 = 0xb0
 	JmpJSLT uint8 = 0xc0
 	JmpJSLE uint8 = 0xd0
+	// JmpJCOND is a pseudo jump the kernel decides at run time; its only
+	// form is may_goto (Src 0), which falls through until a loop budget is
+	// spent (kernel 6.9).
+	JmpJCOND uint8 = 0xe0
+)
+
+// Values of the Off field that select a variant of an ALU operation.
+const (
+	// OffSigned turns div and mod into sdiv and smod (ISA v4).
+	OffSigned int16 = 1
+	// OffAddrSpaceCast turns an alu64 mov x into addr_space_cast, which
+	// converts a pointer between address spaces (arena programs); Imm holds
+	// the destination space in its upper and the source space in its lower
+	// 16 bits.
+	OffAddrSpaceCast int16 = 1
 )
 
 // Size field of load and store opcodes.
