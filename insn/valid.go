@@ -46,10 +46,25 @@ func (i Instruction) Valid() error {
 }
 
 // Check reports the first instruction of insns that is not Valid, a ld_imm64
-// without a proper second slot, and any jump, bpf-to-bpf call or function
-// address (ld_imm64 with PseudoFunc) whose target lies outside insns or in the
-// second slot of a ld_imm64. Errors name the instruction by its slot index.
+// without a proper second slot, and a jump whose target lies outside insns or
+// in the second slot of a ld_imm64. Errors name the instruction by its slot
+// index.
+//
+// Check suits the instructions of an object's section, where the targets of
+// bpf-to-bpf calls and function addresses are not yet known: clang encodes a
+// call into another section as -1, and one into .text relative to a section
+// symbol, both resolved through relocations. CheckLinked also checks those.
 func Check(insns []Instruction) error {
+	return check(insns, false)
+}
+
+// CheckLinked is Check for a linked program, whose bpf-to-bpf calls and
+// ld_imm64 function addresses must also reach an instruction of insns.
+func CheckLinked(insns []Instruction) error {
+	return check(insns, true)
+}
+
+func check(insns []Instruction, linked bool) error {
 	second := make(map[int]bool) // slots holding the upper half of a ld_imm64
 	for pc := 0; pc < len(insns); pc++ {
 		ins := insns[pc]
@@ -69,14 +84,13 @@ func Check(insns []Instruction) error {
 		second[pc] = true
 	}
 	for pc, ins := range insns {
-		if second[pc] {
-			continue
-		}
 		var rel int64
 		switch {
+		case second[pc]:
+			continue
 		case ins.IsJump():
 			rel = ins.JumpOffset()
-		case ins.IsPseudoCall(), ins.IsPseudoFunc():
+		case linked && (ins.IsPseudoCall() || ins.IsPseudoFunc()):
 			rel = int64(ins.Imm)
 		default:
 			continue
