@@ -53,6 +53,12 @@ type Object struct {
 	// ExtInfos is the object's .BTF.ext (func_info, line_info and CO-RE
 	// relocations per section), nil when it has none.
 	ExtInfos *btf.ExtInfos
+	// BTFError is a warning: why the object's .BTF or .BTF.ext could not
+	// be used (then BTF, or ExtInfos, is nil), although the object was
+	// read. It is set only when nothing needs the BTF that failed: BTF
+	// that an object needs (for .maps or externs) and cannot be parsed
+	// fails the read instead. Nil when all BTF present was read.
+	BTFError error
 }
 
 // SectionKind says what a section holds, as far as a BPF linker cares.
@@ -194,6 +200,10 @@ type Map struct {
 	InitValues []MapInitValue
 	// BTF is the map's VAR type in .maps, nil for legacy maps.
 	BTF *btf.Var
+	// Extra holds the bytes of a legacy definition after the five fields
+	// of struct bpf_map_def (iproute2's id, pinning, inner_id, inner_idx;
+	// samples/bpf's inner_map_idx, numa_node), nil for BTF maps.
+	Extra []byte
 	// Bind and Visibility repeat the symbol's, for the linker.
 	Bind       goelf.SymBind
 	Visibility goelf.SymVis
@@ -215,7 +225,8 @@ type Variable struct {
 	Section *Section
 	Offset  uint64
 	Size    uint64
-	// Type is the variable's BTF type, nil without BTF.
+	// Type is the variable's *btf.Var from the section's DATASEC (its Type
+	// is the C type), nil without BTF.
 	Type       btf.Type
 	Bind       goelf.SymBind
 	Visibility goelf.SymVis

@@ -1,0 +1,220 @@
+package elf
+
+import (
+	"bytes"
+	goelf "debug/elf"
+	"errors"
+	"fmt"
+
+	"github.com/cilium/ebpf/btf"
+)
+
+// btfIndex answers which variables, functions and maps a DATASEC of the
+// object's BTF lists.
+//
+// It works on a second parse of the raw .BTF bytes, made without
+// cilium/ebpf's ELF fixups: those run whenever a Datasec is looked up in the
+// Spec that LoadSpecAndExtInfosFromReader returns, and they reject
+// objects that clang writes every day (typed .ksyms variables, extern maps
+// in .maps). Both parses number types alike, so a member found here is
+// handed out as the same type ID's type of Object.BTF.
+type btfIndex struct {
+	raw      *btf.Spec
+	datasecs map[string]map[string]btf.Type
+}
+
+// loadBTF loads .BTF and .BTF.ext with cilium/ebpf's btf package.
+//
+// BTF that the package cannot parse fails the read when the object needs
+// BTF to be understood: for BTF-defined maps in .maps and for externs,
+// which libbpf too refuses to handle without BTF. Otherwise the object is
+// read without BTF and the reason is kept in Object.BTFError, so that
+// programs whose BTF is merely unusual (GCC 12 writes a .BTF.ext that the
+// package rejects) can still be linked. A .BTF.ext that fails while .BTF
+// parses only drops ExtInfos, likewise recorded in BTFError.
+func (rd *reader) loadBTF() error {
+	var btfSec, extSec *Section
+	for _, s := range rd.obj.Sections {
+		switch s.Kind {
+		case SectionBTF:
+			btfSec = s
+		case SectionBTFExt:
+			extSec = s
+		}
+	}
+	if btfSec == nil {
+		if extSec != nil {
+			rd.obj.BTFError = errors.New(".BTF.ext without .BTF: ignored")
+		}
+		return nil
+	}
+
+	btfErr, extErr := rd.parseBTF(btfSec)
+	switch {
+	case btfErr == nil:
+		rd.obj.BTFError = extErr
+	case rd.needsBTF():
+		return btfErr
+	default:
+		rd.obj.BTFError = btfErr
+	}
+	return nil
+}
+
+// parseBTF parses .BTF and .BTF.ext. It returns why .BTF cannot be used,
+// or else why .BTF.ext cannot.
+func (rd *reader) parseBTF(btfSec *Section) (btfErr, extErr error) {
+	spec, ext, err := catchPanic(func() (*btf.Spec, *btf.ExtInfos, error) {
+		return btf.LoadSpecAndExtInfosFromReader(rd.r)
+	})
+	if err != nil {
+		// Tell a bad .BTF.ext apart from a bad .BTF by parsing .BTF alone.
+		var specErr error
+		spec, _, specErr = catchPanic(func() (*btf.Spec, *btf.ExtInfos, error) {
+			s, err := btf.LoadSpecFromReader(rd.r)
+			return s, nil, err
+		})
+		if specErr != nil {
+			return fmt.Errorf(".BTF: %w", specErr), nil
+		}
+		extErr = fmt.Errorf(".BTF.ext: %w", err)
+		ext = nil
+	}
+
+	s := rd.file.Sections[btfSec.Index]
+	data, err := s.Data()
+	if err != nil {
+		return fmt.Errorf(".BTF: reading %d bytes at byte %#x: %w", s.Size, s.Offset, err), nil
+	}
+	raw, _, err := catchPanic(func() (*btf.Spec, *btf.ExtInfos, error) {
+		s, err := btf.LoadSpecFromReader(bytes.NewReader(data))
+		return s, nil, err
+	})
+	if err != nil {
+		return fmt.Errorf(".BTF: %w", err), nil
+	}
+
+	rd.obj.BTF, rd.obj.ExtInfos = spec, ext
+	rd.btf = btfIndex{raw: raw, datasecs: make(map[string]map[string]btf.Type)}
+	return nil, extErr
+}
+
+// needsBTF reports whether the object cannot be read correctly without
+// its BTF: it defines maps in .maps, or it has externs.
+func (rd *reader) needsBTF() bool {
+	for i := 1; i < len(rd.obj.Symbols); i++ {
+		sym := &rd.obj.Symbols[i]
+		if isExternSymbol(sym) {
+			return true
+		}
+		if sec := rd.obj.section(sym); sec != nil && sec.Kind == SectionMaps && isDataSymbol(sym) {
+			return true
+		}
+	}
+	return false
+}
+
+// datasec returns the members of the named DATASEC, by name, as types of
+// Object.BTF: *btf.Var for variables and maps, *btf.Func for kfuncs in
+// .ksyms. It returns an empty map without BTF or without that DATASEC.
+func (rd *reader) datasec(name string) (map[string]btf.Type, error) {
+	if rd.obj.BTF == nil {
+		return nil, nil
+	}
+	if members, ok := rd.btf.datasecs[name]; ok {
+		return members, nil
+	}
+
+	members := make(map[string]btf.Type)
+	var ds *btf.Datasec
+	_, _, err := catchPanic(func() (any, any, error) {
+		return nil, nil, rd.btf.raw.TypeByName(name, &ds)
+	})
+	if errors.Is(err, btf.ErrNotFound) {
+		rd.btf.datasecs[name] = members
+		return members, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("BTF DATASEC %s: %w", name, err)
+	}
+	for _, vsi := range ds.Vars {
+		typ, _, err := catchPanic(func() (btf.Type, any, error) {
+			id, err := rd.btf.raw.TypeID(vsi.Type)
+			if err != nil {
+				return nil, nil, err
+			}
+			t, err := rd.obj.BTF.TypeByID(id)
+			return t, nil, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("BTF DATASEC %s: member %s: %w", name, vsi.Type.TypeName(), err)
+		}
+		members[typ.TypeName()] = typ
+	}
+	rd.btf.datasecs[name] = members
+	return members, nil
+}
+
+// externBTF finds the BTF of an extern that no DATASEC lists: a FUNC or a
+// VAR of that name with extern linkage. It returns nil when there is none.
+func (rd *reader) externBTF(name string) btf.Type {
+	if rd.obj.BTF == nil || name == "" {
+		return nil
+	}
+	types, _, err := catchPanic(func() ([]btf.Type, any, error) {
+		types, err := rd.obj.BTF.AnyTypesByName(name)
+		return types, nil, err
+	})
+	if err != nil {
+		return nil
+	}
+	for _, t := range types {
+		switch t := t.(type) {
+		case *btf.Func:
+			if t.Linkage == btf.ExternFunc {
+				return t
+			}
+		case *btf.Var:
+			if t.Linkage == btf.ExternVar {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+// catchPanic runs f and turns a panic in it into an error. The btf
+// package decodes types lazily and has been fuzzed, but a reader of
+// untrusted files must not crash on a case it missed.
+func catchPanic[A, B any](f func() (A, B, error)) (a A, b B, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			var zeroA A
+			var zeroB B
+			a, b, err = zeroA, zeroB, fmt.Errorf("malformed BTF: %v", p)
+		}
+	}()
+	return f()
+}
+
+// isExternSymbol reports whether a symbol is a named undefined symbol: an
+// extern of this object.
+func isExternSymbol(sym *Symbol) bool {
+	return sym.Section == goelf.SHN_UNDEF && sym.Name != "" && sym.Index != 0
+}
+
+// isDataSymbol reports whether a symbol names an object in a data or map
+// section: STT_OBJECT, or STT_NOTYPE with global or weak binding, which
+// older LLVM wrote for objects (local NOTYPE symbols are labels).
+func isDataSymbol(sym *Symbol) bool {
+	if sym.Name == "" {
+		return false
+	}
+	switch sym.Type {
+	case goelf.STT_OBJECT:
+		return true
+	case goelf.STT_NOTYPE:
+		return sym.Bind != goelf.STB_LOCAL
+	}
+	return false
+}

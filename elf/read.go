@@ -1,0 +1,136 @@
+package elf
+
+import (
+	"bytes"
+	goelf "debug/elf"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Open reads the BPF object in the file at path.
+func Open(path string) (*Object, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Read(f, path)
+}
+
+// ReadBytes reads a BPF object held in memory; name is used in errors and
+// as Object.Path.
+func ReadBytes(b []byte, name string) (*Object, error) {
+	return Read(bytes.NewReader(b), name)
+}
+
+// Read reads a BPF object from r; name is used in errors and as
+// Object.Path. Every error names the file and, where there is one, the
+// section, symbol and offset at fault.
+func Read(r io.ReaderAt, name string) (*Object, error) {
+	obj, err := read(r, name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return obj, nil
+}
+
+// reader holds the state of reading one object.
+type reader struct {
+	r    io.ReaderAt
+	file *goelf.File
+	obj  *Object
+	btf  btfIndex
+}
+
+func read(r io.ReaderAt, name string) (*Object, error) {
+	if err := checkIdent(r); err != nil {
+		return nil, err
+	}
+	file, err := newELFFile(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHeader(file); err != nil {
+		return nil, err
+	}
+
+	rd := &reader{r: r, file: file, obj: &Object{Path: name}}
+	steps := []func() error{
+		rd.loadSections,
+		rd.loadSymbols,
+		rd.loadRelocations,
+		rd.loadBTF,
+		rd.loadFunctions,
+		rd.loadLicenseAndVersion,
+		rd.loadLegacyMaps,
+		rd.loadBTFMaps,
+		rd.loadVariables,
+		rd.loadExterns,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return rd.obj, nil
+}
+
+// checkIdent looks at the ELF identification bytes before debug/elf does,
+// to tell the common ways of getting the wrong file apart clearly.
+func checkIdent(r io.ReaderAt) error {
+	var ident [goelf.EI_NIDENT]byte
+	n, err := r.ReadAt(ident[:], 0)
+	if n < len(goelf.ELFMAG) || string(ident[:len(goelf.ELFMAG)]) != goelf.ELFMAG {
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("reading ELF header: %w", err)
+		}
+		return fmt.Errorf("not an ELF file")
+	}
+	if n < len(ident) {
+		return fmt.Errorf("truncated ELF header (%d bytes)", n)
+	}
+	switch goelf.Class(ident[goelf.EI_CLASS]) {
+	case goelf.ELFCLASS64:
+	case goelf.ELFCLASS32:
+		return fmt.Errorf("32-bit ELF file (ELFCLASS32): BPF objects are ELFCLASS64")
+	default:
+		return fmt.Errorf("unknown ELF class %d", ident[goelf.EI_CLASS])
+	}
+	switch goelf.Data(ident[goelf.EI_DATA]) {
+	case goelf.ELFDATA2LSB:
+	case goelf.ELFDATA2MSB:
+		return fmt.Errorf("big-endian BPF objects are not supported")
+	default:
+		return fmt.Errorf("unknown ELF data encoding %d", ident[goelf.EI_DATA])
+	}
+	return nil
+}
+
+// newELFFile parses the ELF headers. debug/elf is not hardened against
+// every malformed input, so a panic in it becomes an error here, as in
+// cilium/ebpf's internal.SafeELFFile.
+func newELFFile(r io.ReaderAt) (f *goelf.File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, fmt.Errorf("malformed ELF file: %v", p)
+		}
+	}()
+	f, err = goelf.NewFile(r)
+	if err != nil {
+		return nil, fmt.Errorf("malformed ELF file: %w", err)
+	}
+	return f, nil
+}
+
+// checkHeader accepts relocatable objects for BPF. LLVM before version 7
+// wrote EM_NONE, which cilium/ebpf and libbpf accept too.
+func checkHeader(f *goelf.File) error {
+	if f.Machine != goelf.EM_BPF && f.Machine != goelf.EM_NONE {
+		return fmt.Errorf("ELF machine is %s, not EM_BPF: not a BPF object", f.Machine)
+	}
+	if f.Type != goelf.ET_REL {
+		return fmt.Errorf("ELF type is %s, not ET_REL: BPF objects are relocatable", f.Type)
+	}
+	return nil
+}
