@@ -129,7 +129,7 @@ func ApplyCOREWith(insns []insn.Instruction, relos btf.CORERelocationOffsets, lo
 	for i := range fixups {
 		at := int(relos[i].Offset)
 		if err := applyFixup(insns, at, &fixups[i]); err != nil {
-			return fmt.Errorf("instruction %d (%v): %s: %w", at, toAsm(insns, at), relos[i].Relo, err)
+			return fmt.Errorf("instruction %d (%s): %s: %w", at, insn.Format(insns, at, nil), relos[i].Relo, err)
 		}
 	}
 	return nil
@@ -157,7 +157,7 @@ func diagnoseCORE(insns []insn.Instruction, relos btf.CORERelocationOffsets, tar
 	for _, r := range relos {
 		if _, e := btf.CORERelocate([]*btf.CORERelocation{r.Relo}, targets, binary.LittleEndian, localTypeID); e != nil {
 			at := int(r.Offset)
-			return fmt.Errorf("instruction %d (%v): %s: %w", at, toAsm(insns, at), r.Relo, e)
+			return fmt.Errorf("instruction %d (%s): %s: %w", at, insn.Format(insns, at, nil), r.Relo, e)
 		}
 	}
 	return fmt.Errorf("CO-RE relocations (%d records): %w", len(relos), err)

@@ -262,15 +262,15 @@ func TestApplyCOREErrors(t *testing.T) {
 		},
 		{
 			name: "instruction of the wrong kind", insns: section, relos: atSlot(0), local: obj.spec, targets: []*btf.Spec{target},
-			want: `instruction 0 (Call FnGetCurrentTask): CORERelocation(byte_off, Struct:"task_struct"[0:3], local_id=5): invalid class JumpClass`,
+			want: `instruction 0 (call bpf_get_current_task#35): CORERelocation(byte_off, Struct:"task_struct"[0:3], local_id=5): invalid class JumpClass`,
 		},
 		{
 			name: "local value differs from the instruction", insns: section, relos: atSlot(9), local: obj.spec, targets: []*btf.Spec{target},
-			want: `instruction 9 (MovImm dst: r1 imm: 8): CORERelocation(byte_off, Struct:"task_struct"[0:3], local_id=5): invalid immediate 8, expected 16 (fixup: byte_off=16->300, kind: byte_off, ins: MovImm dst: r1 imm: 8)`,
+			want: `instruction 9 (r1 = 8): CORERelocation(byte_off, Struct:"task_struct"[0:3], local_id=5): invalid immediate 8, expected 16 (fixup: byte_off=16->300, kind: byte_off, ins: MovImm dst: r1 imm: 8)`,
 		},
 		{
 			name: "ambiguous target", insns: section, relos: first, local: obj.spec, targets: []*btf.Spec{badTarget},
-			want: `instruction 2 (MovImm dst: r1 imm: 16): CORERelocation(byte_off, Struct:"task_struct"[0:3], local_id=5): relocate Struct:"task_struct": byte_off: multiple types match: ambiguous relocation`,
+			want: `instruction 2 (r1 = 16): CORERelocation(byte_off, Struct:"task_struct"[0:3], local_id=5): relocate Struct:"task_struct": byte_off: multiple types match: ambiguous relocation`,
 		},
 	}
 	for _, tt := range tests {
