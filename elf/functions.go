@@ -98,6 +98,9 @@ func (rd *reader) sectionFunctions(sec *Section, syms []*Symbol) ([]*Function, e
 			Visibility: sym.Visibility,
 			BTF:        infos[start],
 		})
+		if rd.obj.ExtInfos == nil {
+			funcs[len(funcs)-1].BTF = rd.funcByName(sym.Name)
+		}
 	}
 	return funcs, nil
 }
@@ -105,10 +108,10 @@ func (rd *reader) sectionFunctions(sec *Section, syms []*Symbol) ([]*Function, e
 // funcInfos returns the BTF functions that .BTF.ext's func_info places in
 // a section, by instruction slot.
 func (rd *reader) funcInfos(section string) map[int]*btf.Func {
-	if rd.obj.ExtInfos == nil {
-		return nil
-	}
 	infos := make(map[int]*btf.Func)
+	if rd.obj.ExtInfos == nil {
+		return infos
+	}
 	for _, fo := range rd.obj.ExtInfos.Funcs[section] {
 		infos[int(fo.Offset)] = fo.Func
 	}
@@ -124,4 +127,21 @@ func isFunctionSymbol(sym *Symbol) bool {
 		return sym.Name != "" && sym.Bind != goelf.STB_LOCAL
 	}
 	return false
+}
+
+// funcByName finds the BTF FUNC of a function by its name, for objects
+// whose BTF has no usable func_info (GCC 12 writes an empty .BTF.ext that
+// the btf package rejects). It returns nil unless there is exactly one.
+func (rd *reader) funcByName(name string) *btf.Func {
+	if rd.obj.BTF == nil {
+		return nil
+	}
+	var fn *btf.Func
+	_, _, err := catchPanic(func() (any, any, error) {
+		return nil, nil, rd.obj.BTF.TypeByName(name, &fn)
+	})
+	if err != nil {
+		return nil
+	}
+	return fn
 }

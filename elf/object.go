@@ -162,7 +162,9 @@ type Function struct {
 	// Bind and Visibility repeat the symbol's, for the linker.
 	Bind       goelf.SymBind
 	Visibility goelf.SymVis
-	// BTF is the function's BTF from func_info, nil without .BTF.ext.
+	// BTF is the function's BTF from .BTF.ext's func_info; for an object
+	// with .BTF but no usable .BTF.ext, the only BTF FUNC of the same name.
+	// Nil without BTF.
 	BTF *btf.Func
 }
 

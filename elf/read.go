@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 )
 
 // Open reads the BPF object in the file at path.
@@ -73,6 +74,13 @@ func read(r io.ReaderAt, name string) (*Object, error) {
 			return nil, err
 		}
 	}
+	sort.SliceStable(rd.obj.Maps, func(i, j int) bool {
+		a, b := rd.obj.Maps[i], rd.obj.Maps[j]
+		if a.Section.Index != b.Section.Index {
+			return a.Section.Index < b.Section.Index
+		}
+		return a.Offset < b.Offset
+	})
 	return rd.obj, nil
 }
 

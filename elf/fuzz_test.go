@@ -1,0 +1,31 @@
+package elf
+
+import (
+	"os"
+	"testing"
+)
+
+// FuzzRead feeds the reader mutations of real objects: it must return an
+// object or an error, never panic. Seeds are this package's and the
+// project's test objects; interesting finds are kept in testdata/fuzz.
+func FuzzRead(f *testing.F) {
+	for _, file := range objectFiles(f) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if len(b) <= 64<<10 {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		obj, err := ReadBytes(b, "fuzz.o")
+		if err != nil {
+			return
+		}
+		// Touch what the linker will walk.
+		for _, fn := range obj.Functions {
+			_ = fn.Insns()
+		}
+	})
+}
