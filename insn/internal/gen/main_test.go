@@ -52,7 +52,7 @@ enum bpf_func_id {`,
 
 func TestHelperDef(t *testing.T) {
 	tests := map[string][]string{
-		`static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *) 1;`:                  {"bpf_map_lookup_elem", "1"},
+		`static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *) 1;`:                   {"bpf_map_lookup_elem", "1"},
 		`static long (* const bpf_cgrp_storage_delete)(void *map, struct cgroup *cgroup) = (void *) 211;`: {"bpf_cgrp_storage_delete", "211"},
 		`struct bpf_fib_lookup;`: nil,
 	}
