@@ -106,7 +106,7 @@ func Parse(data []byte, path string) (*Manifest, error) {
 			m.Tests = d.tests(f.value)
 		}
 	}
-	if !hasObjects && deref(root).Kind == yaml.MappingNode {
+	if !hasObjects && root.Kind == yaml.MappingNode {
 		d.errorf(root, "objects missing: a manifest names at least one object")
 	}
 	if err := d.errs.err(); err != nil {
@@ -115,13 +115,15 @@ func Parse(data []byte, path string) (*Manifest, error) {
 	return m, nil
 }
 
-// document parses data into its one YAML document and returns the root node.
+// document parses data into its one YAML document and returns the root
+// node, which is not empty.
 func (d *decoder) document(data []byte) (*yaml.Node, error) {
+	empty := ErrorList{{File: d.file, Line: 1, Msg: "empty manifest: a manifest names at least one object"}}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, ErrorList{{File: d.file, Line: 1, Msg: "empty manifest: a manifest names at least one object"}}
+			return nil, empty
 		}
 		return nil, ErrorList{syntaxError(d.file, data, err)}
 	}
@@ -134,10 +136,13 @@ func (d *decoder) document(data []byte) (*yaml.Node, error) {
 		return nil, ErrorList{{File: d.file, Line: next.Line, Msg: "a second YAML document: a manifest is one document"}}
 	}
 	root := doc.Content[0]
+	if isNull(root) {
+		return nil, empty
+	}
 	if !d.checkAliases(root) {
 		return nil, d.errs.err()
 	}
-	return root, nil
+	return deref(root), nil
 }
 
 // objects resolves the `objects:` list.

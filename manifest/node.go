@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -15,8 +16,14 @@ type decoder struct {
 	errs ErrorList
 }
 
+// errorf records a mistake at the line of node n.
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 	d.errorAt(n.Line, format, args...)
+}
+
+// errorAt records a mistake at a line.
+func (d *decoder) errorAt(line int, format string, args ...any) {
+	d.errs = append(d.errs, &Error{File: d.file, Line: line, Msg: fmt.Sprintf(format, args...)})
 }
 
 // deref follows aliases to the node they stand for.
@@ -187,22 +194,13 @@ func (d *decoder) fields(n *yaml.Node, where string, known ...string) []field {
 			continue
 		}
 		first[k.Value] = k
-		if len(known) > 0 && !contains(known, k.Value) {
+		if len(known) > 0 && !slices.Contains(known, k.Value) {
 			d.errorf(p.key, "%s: unknown key %q (known: %s)", where, k.Value, strings.Join(known, ", "))
 			continue
 		}
 		out = append(out, field{k.Value, p.key, p.value})
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // sequence returns the items of list n; null is an empty list.
@@ -265,18 +263,18 @@ func (d *decoder) inRange(n *yaml.Node, where string, lo, hi uint64) (uint64, bo
 	return bits, true
 }
 
-func (d *decoder) errorAt(line int, format string, args ...any) {
-	d.errs = append(d.errs, &Error{File: d.file, Line: line, Msg: fmt.Sprintf(format, args...)})
-}
-
 // isEmptyMapping reports whether n is null or a mapping without entries.
 func isEmptyMapping(n *yaml.Node) bool {
 	n = deref(n)
 	return isNull(n) || (n.Kind == yaml.MappingNode && len(n.Content) == 0)
 }
 
-// isQuoted reports whether scalar n is written as a string: quoted or as a
-// block scalar. Integers must be written plain.
+// isQuoted reports whether scalar n is written as a string: quoted, as a
+// block scalar or tagged as something else than !!int. Integers must be
+// written plain (or tagged !!int).
 func isQuoted(n *yaml.Node) bool {
+	if n.Style&yaml.TaggedStyle != 0 && n.Tag != "!!int" {
+		return true // !!str 5 and the like
+	}
 	return n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0
 }

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,7 +14,8 @@ import (
 // DefaultInputSize is the number of zero bytes a step without input runs on.
 const DefaultInputSize = 64
 
-// maxZeros bounds {zeros: N}: far more than any packet or context.
+// maxZeros bounds {zeros: N} and the size of {file: ...}: far more than any
+// packet or context.
 const maxZeros = 1 << 20
 
 // Step is one test step. Before its run, TailCalls and Set change the
@@ -65,7 +67,8 @@ type Expect struct {
 	// Globals are expected values of global variables.
 	Globals []GlobalValue
 	// Maps are expected map entries; an entry without Value expects the
-	// key to be absent.
+	// key to be absent. A value has the map's value_size; for a per-CPU
+	// map the test runner decides how it meets the values of the CPUs.
 	Maps []MapValues
 	// Output is the expected packet after the run; nil: any.
 	Output *Data
@@ -233,7 +236,7 @@ func (d *decoder) data(n *yaml.Node, where string) *Data {
 			out.File = filepath.Join(d.dir, name)
 		}
 		var err error
-		if out.Bytes, err = os.ReadFile(out.File); err != nil {
+		if out.Bytes, err = readLimited(out.File, maxZeros); err != nil {
 			d.errorf(f.value, "%s.file: %v", where, err)
 			ok = false
 		}
@@ -345,4 +348,22 @@ func (d *decoder) mapValues(n *yaml.Node, where string) []MapValues {
 		out = append(out, mv)
 	}
 	return out
+}
+
+// readLimited reads a file of at most limit bytes; a larger one (or an
+// endless one such as /dev/zero) is an error.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return b, nil
 }

@@ -1,10 +1,12 @@
 package manifest
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 )
 
 // Image is what Validate needs to know about the linked image. The runtime
@@ -144,7 +146,7 @@ func (v *validator) overrides() {
 		if info.Type == mapTypeRingbuf || info.Type == mapTypeUserRingbuf {
 			page := uint32(os.Getpagesize())
 			if n := info.MaxEntries; n&(n-1) != 0 || n%page != 0 {
-				v.errorf(o.Line, "maps.%s: max_entries %d of a %s must be a power of 2 and a multiple of the page size (%d)", name, n, mapTypeName(info.Type), page)
+				v.errorf(o.Line, "maps.%s: max_entries %d: a map of type %s needs a power of 2 that is a multiple of the page size (%d)", name, n, mapTypeName(info.Type), page)
 			}
 		}
 		for _, slot := range sortedKeys(info.Slots) {
@@ -165,7 +167,7 @@ func (v *validator) tailCalls(tcs TailCalls, where string) {
 			continue
 		}
 		if info.Type != mapTypeProgArray {
-			v.errorf(tm.Line, "%s: %s is a %s, not a prog_array", w, tm.Map, mapTypeName(info.Type))
+			v.errorf(tm.Line, "%s: %s is a map of type %s, not a prog_array", w, tm.Map, mapTypeName(info.Type))
 			continue
 		}
 		for _, s := range tm.Slots {
@@ -276,7 +278,7 @@ func (v *validator) mapValues(mvs []MapValues, where string) {
 			v.errorf(mv.Line, "%s: %s is a prog_array: wire it through tail_calls", w, mv.Map)
 			continue
 		case info.KeySize == 0:
-			v.errorf(mv.Line, "%s: a %s has no keys", w, mapTypeName(info.Type))
+			v.errorf(mv.Line, "%s: %s is a map of type %s, which has no keys", w, mv.Map, mapTypeName(info.Type))
 			continue
 		}
 		isArray := info.Type == mapTypeArray || info.Type == mapTypePercpuArray
@@ -294,7 +296,7 @@ func (v *validator) mapValues(mvs []MapValues, where string) {
 			}
 			if e.Value == nil {
 				if isArray {
-					v.errorf(e.Line, "%s[%s]: null: every key of a %s has a value", w, e.Key, mapTypeName(info.Type))
+					v.errorf(e.Line, "%s[%s]: null, but a map of type %s has a value under every key", w, e.Key, mapTypeName(info.Type))
 				}
 				continue
 			}
@@ -351,11 +353,6 @@ func (v *validator) context(s *Step, typ uint32, where string) {
 
 // sortedKeys returns the keys of m in order, so that errors come out the
 // same every time.
-func sortedKeys[K string | uint32, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	return slices.Sorted(maps.Keys(m))
 }

@@ -46,24 +46,25 @@ func (v Value) String() string {
 func (v Value) Encode(size uint32) ([]byte, error) {
 	if !v.IsInt() {
 		if uint32(len(v.Bytes)) != size {
-			return nil, fmt.Errorf("%s has %d bytes, want %d", v, len(v.Bytes), size)
+			return nil, fmt.Errorf("want %d bytes, got %d in %s", size, len(v.Bytes), v)
 		}
 		return bytes.Clone(v.Bytes), nil
 	}
 	if size == 0 || size > 8 {
-		return nil, fmt.Errorf("integer %s does not fit %d bytes: write it as {hex: ...}", v, size)
+		return nil, fmt.Errorf("want %d bytes, written as {hex: ...}, got the integer %s", size, v)
 	}
 	if !fits(v.Int, v.Negative, size) {
 		return nil, fmt.Errorf("integer %s does not fit in %d bytes", v, size)
 	}
-	var buf [8]byte
-	binary.NativeEndian.PutUint64(buf[:], v.Int)
-	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
-		// Big-endian host: the low bytes are the last ones.
-		return buf[8-size:], nil
+	b := binary.NativeEndian.AppendUint64(nil, v.Int)
+	if bigEndian {
+		return b[8-size:], nil // the low bytes are the last ones
 	}
-	return buf[:size], nil
+	return b[:size], nil
 }
+
+// bigEndian is true on a big-endian host.
+var bigEndian = binary.NativeEndian.Uint16([]byte{0, 1}) == 1
 
 // fits reports whether an integer fits in size bytes (1 to 8).
 func fits(bits uint64, negative bool, size uint32) bool {
