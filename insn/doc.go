@@ -7,4 +7,10 @@
 // (ld_imm64) occupies two consecutive Instructions, the second holding the
 // upper 32 bits of the constant in its Imm field. Jump and call offsets are
 // therefore counted in slots, exactly as the kernel counts them.
+//
+// Format and Instruction.String print the kernel's text (kernel/bpf/disasm.c);
+// a Namer puts symbol names into calls and ld_imm64 operands. HelperName
+// names helper functions by number from a table generated from the kernel's
+// UAPI header (helpers_gen.go). Instruction.Valid, Check and CheckLinked tell
+// whether an encoding is one the kernel accepts, and say what is wrong if not.
 package insn
