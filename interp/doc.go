@@ -1,0 +1,24 @@
+// Package interp is the interpreter of bpfld's in-process VM: it runs eBPF
+// programs (the instruction set up to v4) inside the bpfld process.
+//
+// Prepare checks a program's structure and translates it once into a
+// compact internal form: one small struct per instruction, an opcode byte
+// that a dense switch dispatches on, immediates pre-extended, ld_imm64
+// folded into a single operation, jump and call targets as absolute indexes
+// and helper calls resolved to Go functions. Run then executes that form on
+// a Machine, the per-goroutine state of a run: registers hold raw host
+// addresses, the stack is an mmap-backed mem.Block of MaxCallFrames frames,
+// and every load and store is checked against the registered blocks before
+// it happens (the stack and the last block touched are cached), so a faulty
+// program stops with an error that names the instruction instead of
+// crashing the process.
+//
+// Calls follow Linux: bpf-to-bpf calls push a frame (at most MaxCallFrames,
+// MaxStack bytes of stack in all, both checked at Prepare as the verifier
+// does); bpf_tail_call (helper 12) is a jump into another Program that
+// reuses the current frame, at most MaxTailCalls times a run, the count
+// carried through bpf-to-bpf calls, as in ___bpf_prog_run of
+// kernel/bpf/core.c and the x86-64 JIT. Callback functions (ld_imm64 with
+// BPF_PSEUDO_FUNC) run through Machine.Callback as nested calls, for helpers
+// such as bpf_loop.
+package interp
