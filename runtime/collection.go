@@ -23,6 +23,8 @@ type Collection interface {
 	Lookup(name string, key []byte) ([]byte, error)
 	// Update sets the value under key in map name (BPF_ANY).
 	Update(name string, key, value []byte) error
+	// Delete removes key from map name; a missing key is no error.
+	Delete(name string, key []byte) error
 	// Close releases everything the collection holds.
 	Close() error
 }

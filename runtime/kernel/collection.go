@@ -208,6 +208,18 @@ func (c *Collection) Update(name string, key, value []byte) error {
 	return nil
 }
 
+// Delete implements runtime.Collection.
+func (c *Collection) Delete(name string, key []byte) error {
+	m, err := c.mapNamed(name)
+	if err != nil {
+		return err
+	}
+	if err := m.Delete(key); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+		return fmt.Errorf("map %s: delete: %w", name, err)
+	}
+	return nil
+}
+
 func (c *Collection) mapNamed(name string) (*ebpf.Map, error) {
 	i, ok := c.mapIndex[name]
 	if !ok {
