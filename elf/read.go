@@ -3,8 +3,11 @@ package elf
 import (
 	"bytes"
 	goelf "debug/elf"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 )
@@ -125,10 +128,31 @@ func newELFFile(r io.ReaderAt) (f *goelf.File, err error) {
 		}
 	}()
 	f, err = goelf.NewFile(r)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, truncated(r, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("malformed ELF file: %w", err)
 	}
 	return f, nil
+}
+
+// truncated explains an end of file that debug/elf met reading the ELF
+// headers: usually a file cut short, so that its section headers, which
+// compilers write last, are missing.
+func truncated(r io.ReaderAt, err error) error {
+	var hdr [64]byte // Elf64_Ehdr
+	if _, rerr := r.ReadAt(hdr[:], 0); rerr == nil {
+		shoff := binary.LittleEndian.Uint64(hdr[0x28:])
+		shnum := uint64(binary.LittleEndian.Uint16(hdr[0x3c:]))
+		var last [1]byte
+		if shnum > 0 && shoff <= math.MaxInt64-shnum*64 {
+			if _, rerr := r.ReadAt(last[:], int64(shoff+shnum*64-1)); rerr != nil {
+				return fmt.Errorf("truncated ELF file: section headers at byte %#x end beyond the end of the file", shoff)
+			}
+		}
+	}
+	return fmt.Errorf("truncated ELF file: %w", err)
 }
 
 // checkHeader accepts relocatable objects for BPF. LLVM before version 7
