@@ -73,6 +73,11 @@ type Program struct {
 	// offsets into Insns; empty without BTF.
 	FuncInfos btf.FuncOffsets
 	LineInfos btf.LineOffsets
+
+	// Unresolved names the externs the program reaches that no input
+	// defines; only a link with Options.AllowUnresolved leaves any. Calls
+	// to them are calls of the invalid helper reloc.ExternPoison.
+	Unresolved []string
 }
 
 // FunctionRange locates one function inside a Program's instructions.
