@@ -26,9 +26,9 @@ const (
 
 type mapCreateAttr struct {
 	MapType, KeySize, ValueSize, MaxEntries, MapFlags, InnerMapFd, NumaNode uint32
-	MapName                                                                [16]byte
-	MapIfindex, BtfFd, BtfKeyTypeID, BtfValueTypeID, BtfVmlinuxValueTypeID uint32
-	MapExtra                                                               uint64
+	MapName                                                                 [16]byte
+	MapIfindex, BtfFd, BtfKeyTypeID, BtfValueTypeID, BtfVmlinuxValueTypeID  uint32
+	MapExtra                                                                uint64
 }
 
 type mapElemAttr struct {
