@@ -398,3 +398,24 @@ func TestSymbols(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRead reads the project's largest fixture objects.
+func BenchmarkRead(b *testing.B) {
+	files := []string{localObjs + "/externs.o", projectObjs + "/maps.bpf.o", projectObjs + "/calls.bpf.o"}
+	var data [][]byte
+	for _, f := range files {
+		d, err := os.ReadFile(f)
+		if err != nil {
+			b.Skip(err)
+		}
+		data = append(data, d)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for i, d := range data {
+			if _, err := ReadBytes(d, files[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
