@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/bpfld/bpfld/link"
+	"github.com/bpfld/bpfld/manifest"
+	"github.com/bpfld/bpfld/runtime"
+	"github.com/bpfld/bpfld/runtime/kernel"
+)
+
+// backendFlags are the flags of the commands that load programs.
+type backendFlags struct {
+	backend string
+	engine  string
+	linkFlags
+}
+
+func (b *backendFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&b.backend, "backend", "vm", "where programs run: vm (in-process, no privileges) or kernel (bpf(2), needs root or CAP_BPF)")
+	fs.StringVar(&b.engine, "engine", "interp", "the VM's engine: interp or jit")
+	fs.StringVar(&b.kernelBTF, "kernel-btf", "", "target BTF for CO-RE and ksyms (default /sys/kernel/btf/vmlinux)")
+	fs.Var(&b.kconfig, "kconfig", "set a .kconfig value, NAME=VALUE (repeatable)")
+}
+
+// open loads a linked image on the chosen backend.
+func (b *backendFlags) open(img *link.Image, logLevel int) (runtime.Collection, error) {
+	switch b.backend {
+	case "vm":
+		return openVM(img)
+	case "kernel":
+		if err := kernel.Available(); err != nil {
+			return nil, inputError(err)
+		}
+		c, err := kernel.New(img, kernel.Options{})
+		if errors.Is(err, kernel.ErrPermission) {
+			return nil, inputError(err)
+		}
+		return c, err
+	}
+	return nil, usageErrorf("--backend: want vm or kernel, got %q", b.backend)
+}
+
+// loadManifest links a manifest and loads it on the chosen backend, with
+// its prog arrays wired.
+func (b *backendFlags) loadManifest(path string) (*runtime.Runner, error) {
+	m, err := manifest.Load(path)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	img, err := runtime.LinkManifest(m, b.options())
+	if err != nil {
+		return nil, inputError(err)
+	}
+	coll, err := b.open(img, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &runtime.Runner{Collection: coll, Image: img, Manifest: m, Engine: b.engine}, nil
+}
+
+// loadError gives a load failure its exit code: 3 for a rejected program.
+func loadError(err error) error {
+	if runtime.IsRejected(err) {
+		return rejectedError(err)
+	}
+	return err
+}
+
+// errNoProgram is an unknown --prog.
+func errNoProgram(img *link.Image, name string) error {
+	return inputError(fmt.Errorf("no program %s (have: %s)", name, programNames(img)))
+}
