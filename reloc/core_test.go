@@ -21,13 +21,24 @@ import (
 // testObject is what the tests need of a clang BPF object, read with
 // debug/elf and cilium/ebpf's btf package.
 type testObject struct {
-	path  string
-	spec  *btf.Spec
+	path string
+	spec *btf.Spec
+	// raw is the .BTF section alone, without the fixups cilium/ebpf's ELF
+	// reader applies to DATASECs (it rejects typed ksyms in .ksyms).
+	raw   *btf.Spec
 	ext   *btf.ExtInfos
 	insns map[string][]insn.Instruction // code section name to instructions
 	funcs []testFunc
 	// externs holds the undefined symbols by name, with their binding.
 	externs map[string]goelf.SymBind
+	// relocs holds the relocations of each code section.
+	relocs map[string][]testReloc
+}
+
+// testReloc is one relocation: the slot it applies to and its symbol.
+type testReloc struct {
+	slot   int
+	symbol string
 }
 
 // testFunc locates one function in its code section.
@@ -50,7 +61,16 @@ func readObject(t *testing.T, path string) *testObject {
 	if err != nil {
 		t.Fatalf("%s: load BTF: %v", path, err)
 	}
-	obj := &testObject{path: path, spec: spec, ext: ext, insns: map[string][]insn.Instruction{}, externs: map[string]goelf.SymBind{}}
+	obj := &testObject{path: path, spec: spec, ext: ext, insns: map[string][]insn.Instruction{}, externs: map[string]goelf.SymBind{}, relocs: map[string][]testReloc{}}
+	if sec := f.Section(".BTF"); sec != nil {
+		data, err := sec.Data()
+		if err != nil {
+			t.Fatalf("%s: .BTF: %v", path, err)
+		}
+		if obj.raw, err = btf.LoadSpecFromReader(bytes.NewReader(data)); err != nil {
+			t.Fatalf("%s: .BTF: %v", path, err)
+		}
+	}
 	for _, sec := range f.Sections {
 		if sec.Type != goelf.SHT_PROGBITS || sec.Flags&goelf.SHF_EXECINSTR == 0 {
 			continue
@@ -68,6 +88,25 @@ func readObject(t *testing.T, path string) *testObject {
 	syms, err := f.Symbols()
 	if err != nil {
 		t.Fatalf("%s: symbols: %v", path, err)
+	}
+	for _, sec := range f.Sections {
+		if sec.Type != goelf.SHT_REL || int(sec.Info) >= len(f.Sections) {
+			continue
+		}
+		data, err := sec.Data()
+		if err != nil {
+			t.Fatalf("%s: section %s: %v", path, sec.Name, err)
+		}
+		target := f.Sections[sec.Info].Name
+		for off := 0; off+16 <= len(data); off += 16 {
+			r := binary.LittleEndian.Uint64(data[off:])
+			sym := int(binary.LittleEndian.Uint64(data[off+8:]) >> 32)
+			if sym == 0 || sym > len(syms) {
+				continue
+			}
+			// Symbols leaves out the null symbol 0.
+			obj.relocs[target] = append(obj.relocs[target], testReloc{slot: int(r / insn.Size), symbol: syms[sym-1].Name})
+		}
 	}
 	for _, s := range syms {
 		if s.Section == goelf.SHN_UNDEF && s.Name != "" {
