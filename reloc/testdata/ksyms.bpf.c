@@ -17,7 +17,9 @@ extern const int bpf_prog_active __ksym;
 extern const int bpfld_no_such_int __ksym __weak;
 
 extern void bpf_rcu_read_lock(void) __ksym;
-extern void bpf_rcu_read_unlock(void) __ksym;
+/* __weak although the kernel has it, so that clang keeps the test of its
+ * address. */
+extern void bpf_rcu_read_unlock(void) __ksym __weak;
 extern void bpfld_no_such_kfunc(void) __ksym __weak;
 /* A flavor of bpf_rcu_read_lock with a prototype the kernel's lacks. */
 extern void bpf_rcu_read_lock___bpfld_bad(int x) __ksym __weak;
@@ -41,14 +43,17 @@ int ksym_typeless(void *ctx)
 }
 
 /* Calls two kfuncs; the calls of the missing and the mismatched one are
- * dead once their addresses resolve to 0. Returns 3. */
+ * dead once their addresses resolve to 0. Returns 7. */
 SEC("raw_tp/sys_enter")
 int ksym_kfuncs(void *ctx)
 {
 	int ret = 0;
 
 	bpf_rcu_read_lock();
-	bpf_rcu_read_unlock();
+	if (bpf_rcu_read_unlock) {
+		bpf_rcu_read_unlock();
+		ret |= 4;
+	}
 	if (bpfld_no_such_kfunc)
 		bpfld_no_such_kfunc();
 	else
