@@ -148,7 +148,8 @@ func (c *Collection) Run(name string, in runtime.RunInput) (*runtime.RunResult, 
 	if err := c.LoadProgram(name); err != nil {
 		return nil, err
 	}
-	ret, out, ctxOut, perRun, err := testRun(c.progs[name].FD(), in.Data, in.Context, in.Repeat)
+	kind := runtime.ContextKindOf(uint32(c.progs[name].Type()))
+	ret, out, ctxOut, perRun, err := testRun(c.progs[name].FD(), kind, in.Data, in.Context, in.Repeat)
 	if err != nil {
 		if errors.Is(err, errnoNotSupp) || errors.Is(err, unix.EOPNOTSUPP) {
 			return nil, fmt.Errorf("program %s: the kernel cannot test-run programs of type %s: %w", name, c.progs[name].Type(), err)

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/cilium/ebpf"
@@ -30,11 +31,36 @@ func objName(name string) string {
 	return name
 }
 
+// dataMapName names a global data map in the kernel as libbpf does: a
+// prefix of the object's name, then the section name, in 15 characters
+// ("helpers.rodata"). The prefix also keeps cilium/ebpf from freezing a
+// map named ".rodata*" as it creates it: bpfld freezes read-only data
+// itself when the first program loads, so that a manifest may set .rodata
+// variables before that.
+func dataMapName(m *link.MapSpec) string {
+	prefix := "bpfld"
+	if len(m.Objects) > 0 {
+		prefix, _, _ = strings.Cut(filepath.Base(m.Objects[0]), ".")
+	}
+	room := 15 - len(m.Name)
+	if room < 1 {
+		room = 1
+	}
+	if len(prefix) > room {
+		prefix = prefix[:room]
+	}
+	return objName(prefix + m.Name)
+}
+
 // mapSpec converts an image map to cilium/ebpf's blueprint. Contents and
 // prog array slots are filled later, by the collection.
 func mapSpec(m *link.MapSpec) *ebpf.MapSpec {
+	name := objName(m.Name)
+	if m.IsGlobalData() {
+		name = dataMapName(m)
+	}
 	spec := &ebpf.MapSpec{
-		Name:       objName(m.Name),
+		Name:       name,
 		Type:       ebpf.MapType(m.Type),
 		KeySize:    m.KeySize,
 		ValueSize:  m.ValueSize,

@@ -2,11 +2,13 @@ package kernel
 
 import (
 	"fmt"
-	"runtime"
+	goruntime "runtime"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/bpfld/bpfld/runtime"
 )
 
 // testRunAttr is the BPF_PROG_TEST_RUN part of union bpf_attr.
@@ -38,10 +40,28 @@ const outputPad = 4096
 // testRun runs the program behind fd through BPF_PROG_TEST_RUN. cilium/ebpf's
 // Program.Run does not report the kernel's own per-run duration together
 // with ctx_out, so bpfld issues the command itself.
-func testRun(fd int, data, ctx []byte, repeat int) (retval uint32, dataOut, ctxOut []byte, perRun time.Duration, err error) {
+//
+// Programs whose input is their context (raw_tp, tracing, syscall) take
+// neither repeat nor ctx_out in the kernel: they are run repeat times from
+// here and timed by the clock.
+func testRun(fd int, kind runtime.ContextKind, data, ctx []byte, repeat int) (retval uint32, dataOut, ctxOut []byte, perRun time.Duration, err error) {
 	if repeat < 1 {
 		repeat = 1
 	}
+	if kind == runtime.ContextRaw {
+		start := time.Now()
+		for range repeat {
+			if retval, _, _, _, err = testRunOnce(fd, false, nil, ctx, 0); err != nil {
+				return 0, nil, nil, 0, err
+			}
+		}
+		return retval, nil, nil, time.Since(start) / time.Duration(repeat), nil
+	}
+	return testRunOnce(fd, true, data, ctx, repeat)
+}
+
+// testRunOnce issues one BPF_PROG_TEST_RUN.
+func testRunOnce(fd int, wantCtxOut bool, data, ctx []byte, repeat int) (retval uint32, dataOut, ctxOut []byte, perRun time.Duration, err error) {
 	attr := testRunAttr{progFD: uint32(fd), repeat: uint32(repeat)}
 	if len(data) > 0 {
 		dataOut = make([]byte, len(data)+outputPad)
@@ -51,19 +71,21 @@ func testRun(fd int, data, ctx []byte, repeat int) (retval uint32, dataOut, ctxO
 		attr.dataSizeOut = uint32(len(dataOut))
 	}
 	if len(ctx) > 0 {
-		ctxOut = make([]byte, len(ctx))
 		attr.ctxIn = uint64(uintptr(unsafe.Pointer(&ctx[0])))
 		attr.ctxSizeIn = uint32(len(ctx))
-		attr.ctxOut = uint64(uintptr(unsafe.Pointer(&ctxOut[0])))
-		attr.ctxSizeOut = uint32(len(ctxOut))
+		if wantCtxOut {
+			ctxOut = make([]byte, len(ctx))
+			attr.ctxOut = uint64(uintptr(unsafe.Pointer(&ctxOut[0])))
+			attr.ctxSizeOut = uint32(len(ctxOut))
+		}
 	}
 	for {
 		_, _, errno := unix.Syscall(unix.SYS_BPF, cmdProgTestRun, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
 		if errno == unix.EINTR {
 			continue // the kernel interrupts long repeats for pending signals
 		}
-		runtime.KeepAlive(data)
-		runtime.KeepAlive(ctx)
+		goruntime.KeepAlive(data)
+		goruntime.KeepAlive(ctx)
 		if errno != 0 {
 			return 0, nil, nil, 0, fmt.Errorf("BPF_PROG_TEST_RUN: %w", errno)
 		}
