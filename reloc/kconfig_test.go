@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
+	"golang.org/x/sys/unix"
 )
 
 // BTF of the C types a .kconfig extern may have, and some it may not.
@@ -345,6 +346,10 @@ func TestBuildKconfigDataLibbpf(t *testing.T) {
 	}
 	if _, err := exec.LookPath("bpftool"); err != nil {
 		t.Skipf("bpftool not installed: %v", err)
+	}
+	var fs unix.Statfs_t
+	if err := unix.Statfs("/sys/fs/bpf", &fs); err != nil || fs.Type != unix.BPF_FS_MAGIC {
+		t.Skip("no bpffs at /sys/fs/bpf to pin bpftool's objects in")
 	}
 	k, err := LoadKconfig("")
 	if err != nil {

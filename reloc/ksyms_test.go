@@ -321,6 +321,9 @@ func objectKsyms(t *testing.T, obj *testObject, section string, r KsymResolver) 
 // TestKsymsKernel resolves testdata/ksyms.bpf.o against the running kernel
 // and runs its programs there.
 func TestKsymsKernel(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("kallsyms shows addresses, and the kernel loads programs, only for root")
+	}
 	kernel := kernelBTF(t)
 	obj := readObject(t, "testdata/ksyms.bpf.o")
 	insns, values := objectKsyms(t, obj, "raw_tp/sys_enter", NewKsymResolver(kernel, "/proc/kallsyms"))
@@ -342,9 +345,6 @@ func TestKsymsKernel(t *testing.T) {
 		t.Errorf("bpf_prog_active: BTF id %d, want %d", values["bpf_prog_active"].BTFID, id)
 	}
 
-	if os.Geteuid() != 0 {
-		t.Skip("loading into the kernel needs root")
-	}
 	for _, tt := range []struct {
 		prog string
 		want uint32
