@@ -64,15 +64,16 @@ func (rd *reader) loadBTF() error {
 // parseBTF parses .BTF and .BTF.ext. It returns why .BTF cannot be used,
 // or else why .BTF.ext cannot.
 func (rd *reader) parseBTF(btfSec *Section) (btfErr, extErr error) {
-	spec, ext, err := catchPanic(func() (*btf.Spec, *btf.ExtInfos, error) {
-		return btf.LoadSpecAndExtInfosFromReader(rd.r)
+	loaded, err := catchPanic(func() (specAndExt, error) {
+		spec, ext, err := btf.LoadSpecAndExtInfosFromReader(rd.r)
+		return specAndExt{spec, ext}, err
 	})
+	spec, ext := loaded.spec, loaded.ext
 	if err != nil {
 		// Tell a bad .BTF.ext apart from a bad .BTF by parsing .BTF alone.
 		var specErr error
-		spec, _, specErr = catchPanic(func() (*btf.Spec, *btf.ExtInfos, error) {
-			s, err := btf.LoadSpecFromReader(rd.r)
-			return s, nil, err
+		spec, specErr = catchPanic(func() (*btf.Spec, error) {
+			return btf.LoadSpecFromReader(rd.r)
 		})
 		if specErr != nil {
 			return fmt.Errorf(".BTF: %w", specErr), nil
@@ -86,9 +87,8 @@ func (rd *reader) parseBTF(btfSec *Section) (btfErr, extErr error) {
 	if err != nil {
 		return fmt.Errorf(".BTF: reading %d bytes at byte %#x: %w", s.Size, s.Offset, err), nil
 	}
-	raw, _, err := catchPanic(func() (*btf.Spec, *btf.ExtInfos, error) {
-		s, err := btf.LoadSpecFromReader(bytes.NewReader(data))
-		return s, nil, err
+	raw, err := catchPanic(func() (*btf.Spec, error) {
+		return btf.LoadSpecFromReader(bytes.NewReader(data))
 	})
 	if err != nil {
 		return fmt.Errorf(".BTF: %w", err), nil
@@ -127,8 +127,8 @@ func (rd *reader) datasec(name string) (map[string]btf.Type, error) {
 
 	members := make(map[string]btf.Type)
 	var ds *btf.Datasec
-	_, _, err := catchPanic(func() (any, any, error) {
-		return nil, nil, rd.btf.raw.TypeByName(name, &ds)
+	_, err := catchPanic(func() (any, error) {
+		return nil, rd.btf.raw.TypeByName(name, &ds)
 	})
 	if errors.Is(err, btf.ErrNotFound) {
 		rd.btf.datasecs[name] = members
@@ -138,13 +138,12 @@ func (rd *reader) datasec(name string) (map[string]btf.Type, error) {
 		return nil, fmt.Errorf("BTF DATASEC %s: %w", name, err)
 	}
 	for _, vsi := range ds.Vars {
-		typ, _, err := catchPanic(func() (btf.Type, any, error) {
+		typ, err := catchPanic(func() (btf.Type, error) {
 			id, err := rd.btf.raw.TypeID(vsi.Type)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			t, err := rd.obj.BTF.TypeByID(id)
-			return t, nil, err
+			return rd.obj.BTF.TypeByID(id)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("BTF DATASEC %s: member %s: %w", name, vsi.Type.TypeName(), err)
@@ -161,9 +160,8 @@ func (rd *reader) externBTF(name string) btf.Type {
 	if rd.obj.BTF == nil || name == "" {
 		return nil
 	}
-	types, _, err := catchPanic(func() ([]btf.Type, any, error) {
-		types, err := rd.obj.BTF.AnyTypesByName(name)
-		return types, nil, err
+	types, err := catchPanic(func() ([]btf.Type, error) {
+		return rd.obj.BTF.AnyTypesByName(name)
 	})
 	if err != nil {
 		return nil
@@ -183,15 +181,20 @@ func (rd *reader) externBTF(name string) btf.Type {
 	return nil
 }
 
-// catchPanic runs f and turns a panic in it into an error. The btf
-// package decodes types lazily and has been fuzzed, but a reader of
-// untrusted files must not crash on a case it missed.
-func catchPanic[A, B any](f func() (A, B, error)) (a A, b B, err error) {
+// specAndExt is what btf.LoadSpecAndExtInfosFromReader returns.
+type specAndExt struct {
+	spec *btf.Spec
+	ext  *btf.ExtInfos
+}
+
+// catchPanic runs f and turns a panic in it into an error. The btf and
+// dwarf packages decode lazily and have been fuzzed, but a reader of
+// untrusted files must not crash on a case they missed.
+func catchPanic[T any](f func() (T, error)) (v T, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			var zeroA A
-			var zeroB B
-			a, b, err = zeroA, zeroB, fmt.Errorf("malformed BTF: %v", p)
+			var zero T
+			v, err = zero, fmt.Errorf("malformed debug information: %v", p)
 		}
 	}()
 	return f()

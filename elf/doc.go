@@ -22,7 +22,10 @@
 //     ld_imm64; R_BPF_64_32 on a call or ld_imm64).
 //   - BTF maps (.maps) follow libbpf's parse_btf_map_def; the inner map of
 //     a map of maps is named "<outer>.inner"; MapInitValue.Name is the name
-//     of the symbol a `.values` slot refers to (a program or a map).
+//     of the symbol a `.values` slot refers to (a program or a map). An
+//     object without BTF (GCC 12 with -g but not -gbtf) has its map
+//     definitions read from DWARF instead, with the same rules; their
+//     Key, Value and BTF are nil.
 //   - Legacy maps: sections "maps", "maps/*" and "*/maps"; one
 //     definition's size is its symbol's size, else the section size over
 //     the number of map symbols; bytes past struct bpf_map_def are in

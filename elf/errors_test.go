@@ -214,9 +214,12 @@ func TestErrors(t *testing.T) {
 			want:    "section .maps: map hmap: definition of 400 bytes at offset 0x0 lies outside the section (40 bytes)",
 		},
 		{
-			name:    "BTF maps without BTF",
-			corrupt: func(c *corruptor) { c.rename(".BTF", ".XTF") },
-			want:    "section .maps: BTF-defined maps need .BTF, which the object lacks",
+			name: "BTF maps without BTF or DWARF",
+			corrupt: func(c *corruptor) {
+				c.rename(".BTF", ".XTF")
+				c.rename(".debug_info", ".xebug_info")
+			},
+			want: "section .maps: BTF-defined maps need .BTF or DWARF, and the object has neither",
 		},
 		{
 			name:    "malformed BTF needed for maps and externs",
@@ -340,6 +343,24 @@ func TestBTFWarnings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMapsFromClangDWARF checks that a clang object whose .BTF is gone
+// still has its maps, read from DWARF 5.
+func TestMapsFromClangDWARF(t *testing.T) {
+	c := newCorruptor(t, localObjs+"/externs.o")
+	c.rename(".BTF", ".XTF")
+	obj, err := ReadBytes(c.b, "nobtf.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obj.BTF != nil || obj.BTFError == nil || obj.BTFError.Error() != ".BTF.ext without .BTF: ignored" {
+		t.Errorf("BTF %v, BTFError %v", obj.BTF, obj.BTFError)
+	}
+	if len(obj.Maps) != 1 {
+		t.Fatalf("%d maps, want 1", len(obj.Maps))
+	}
+	checkMap(t, obj.Maps[0], &mapWant{name: "hmap", typ: 1, key: 4, value: 8, max: 8, pinning: 1})
 }
 
 // TestOpenError checks that a missing file is reported as such.

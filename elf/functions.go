@@ -137,8 +137,8 @@ func (rd *reader) funcByName(name string) *btf.Func {
 		return nil
 	}
 	var fn *btf.Func
-	_, _, err := catchPanic(func() (any, any, error) {
-		return nil, nil, rd.obj.BTF.TypeByName(name, &fn)
+	_, err := catchPanic(func() (any, error) {
+		return nil, rd.obj.BTF.TypeByName(name, &fn)
 	})
 	if err != nil {
 		return nil

@@ -61,10 +61,7 @@ func (rd *reader) loadMapsSection(sec *Section) error {
 		}
 		return nil
 	}
-	if rd.obj.BTF == nil {
-		return errors.New("BTF-defined maps need .BTF, which the object lacks")
-	}
-	vars, err := rd.datasec(sec.Name)
+	defs, err := rd.mapDefs(sec, syms)
 	if err != nil {
 		return err
 	}
@@ -72,7 +69,7 @@ func (rd *reader) loadMapsSection(sec *Section) error {
 	sort.SliceStable(syms, func(i, j int) bool { return syms[i].Value < syms[j].Value })
 	maps := make([]*btfMap, 0, len(syms))
 	for _, sym := range syms {
-		m, err := rd.btfMap(sec, sym, vars[sym.Name])
+		m, err := placeMap(sec, sym, defs[sym.Name])
 		if err != nil {
 			return fmt.Errorf("map %s: %w", sym.Name, err)
 		}
@@ -82,33 +79,78 @@ func (rd *reader) loadMapsSection(sec *Section) error {
 	return rd.loadMapValues(sec, maps)
 }
 
-// btfMap reads the map that sym defines, described by the VAR typ of the
+// mapDef is a map definition read from BTF or DWARF, before it is placed
+// at its symbol.
+type mapDef struct {
+	m *Map
+	// size is the size of the definition's struct type; values the
+	// offset of its `values` member, -1 without one.
+	size   uint64
+	values int64
+	// err is why the definition could not be read.
+	err error
+}
+
+// mapDefs reads the definitions of the maps that syms name: from the
+// object's BTF, or, for GCC objects built with -g but without -gbtf,
+// from DWARF.
+func (rd *reader) mapDefs(sec *Section, syms []*Symbol) (map[string]mapDef, error) {
+	defs := make(map[string]mapDef, len(syms))
+	if rd.obj.BTF == nil {
+		if !rd.hasDWARF() {
+			return nil, errors.New("BTF-defined maps need .BTF or DWARF, and the object has neither")
+		}
+		return rd.dwarfMapDefs(syms)
+	}
+	vars, err := rd.datasec(sec.Name)
+	if err != nil {
+		return nil, err
+	}
+	for _, sym := range syms {
+		defs[sym.Name] = btfMapDef(sec, sym, vars[sym.Name])
+	}
+	return defs, nil
+}
+
+// btfMapDef reads the definition of the map sym from its VAR typ in the
 // DATASEC.
-func (rd *reader) btfMap(sec *Section, sym *Symbol, typ btf.Type) (*btfMap, error) {
+func btfMapDef(sec *Section, sym *Symbol, typ btf.Type) mapDef {
 	v, ok := typ.(*btf.Var)
 	if !ok {
-		return nil, fmt.Errorf("no VAR in BTF DATASEC %s", sec.Name)
+		return mapDef{err: fmt.Errorf("no VAR in BTF DATASEC %s", sec.Name)}
 	}
-	def, ok := btf.UnderlyingType(v.Type).(*btf.Struct)
+	st, ok := btf.UnderlyingType(v.Type).(*btf.Struct)
 	if !ok {
-		return nil, fmt.Errorf("BTF type of the definition is %s, not a struct", v.Type)
+		return mapDef{err: fmt.Errorf("BTF type of the definition is %s, not a struct", v.Type)}
+	}
+	m, values, err := parseMapDef(sym.Name, st, false)
+	if err != nil {
+		return mapDef{err: err}
+	}
+	m.BTF = v
+	def := mapDef{m: m, size: uint64(st.Size), values: -1}
+	if values != nil {
+		def.values = int64(values.Offset.Bytes())
+	}
+	return def
+}
+
+// placeMap completes a map definition with where its symbol puts it.
+func placeMap(sec *Section, sym *Symbol, def mapDef) (*btfMap, error) {
+	if def.err != nil {
+		return nil, def.err
 	}
 	size := sym.Size
 	if size == 0 {
-		size = uint64(def.Size)
+		size = def.size
 	}
 	if sym.Value > sec.Size || sec.Size-sym.Value < size {
 		return nil, fmt.Errorf("definition of %d bytes at offset %#x lies outside the section (%d bytes)", size, sym.Value, sec.Size)
 	}
-
-	m, values, err := parseMapDef(sym.Name, def, false)
-	if err != nil {
-		return nil, err
-	}
+	m := def.m
 	m.Symbol = sym.Index
 	m.Section = sec
 	m.Offset = sym.Value
-	m.BTF = v
 	m.Bind = sym.Bind
 	m.Visibility = sym.Visibility
 	if m.Inner != nil {
@@ -117,11 +159,11 @@ func (rd *reader) btfMap(sec *Section, sym *Symbol, typ btf.Type) (*btfMap, erro
 	}
 
 	bm := &btfMap{Map: m, end: sym.Value + size}
-	if values != nil {
+	if def.values >= 0 {
 		bm.hasValues = true
-		bm.start = sym.Value + uint64(values.Offset.Bytes())
+		bm.start = sym.Value + uint64(def.values)
 		if bm.start > bm.end {
-			return nil, fmt.Errorf("values member at offset %d lies beyond the definition (%d bytes)", values.Offset.Bytes(), size)
+			return nil, fmt.Errorf("values member at offset %d lies beyond the definition (%d bytes)", def.values, size)
 		}
 	}
 	return bm, nil
@@ -141,7 +183,9 @@ func (rd *reader) loadMapValues(sec *Section, maps []*btfMap) error {
 			return fmt.Errorf("relocation at offset %#x against %s is not in the values of a map", rel.Offset, name)
 		}
 		m := maps[i]
-		if rel.Type != R_BPF_64_ABS64 && rel.Type != R_BPF_64_64 {
+		// LLVM before 12 wrote R_BPF_64_64 for data words, binutils before
+		// 2.41 (GCC 12) R_BPF_GNU_DATA_64.
+		if rel.Type != R_BPF_64_ABS64 && rel.Type != R_BPF_64_64 && rel.Type != R_BPF_GNU_DATA_64 {
 			return fmt.Errorf("map %s: relocation at offset %#x against %s: type %s, want R_BPF_64_ABS64", m.Name, rel.Offset, name, rel.Type)
 		}
 		if (rel.Offset-m.start)%ptrSize != 0 {

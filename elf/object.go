@@ -193,7 +193,7 @@ type Map struct {
 	NumaNode   uint32
 	MapExtra   uint64
 	// Key and Value are the BTF types of a BTF map's key and value, when
-	// given as types (not sizes).
+	// given as types (not sizes) and the object has BTF.
 	Key, Value btf.Type
 	// Inner is the template of the inner map of a map of maps.
 	Inner *Map

@@ -217,6 +217,18 @@ func TestObjects(t *testing.T) {
 			license:   "GPL",
 		},
 		{
+			file:      localObjs + "/gcc-maps-dwarf.o",
+			functions: []string{"xdp/tail*", "xdp/entry*"},
+			maps: []mapWant{
+				{name: "inner_a", typ: 2, key: 4, value: 8, max: 4},
+				{name: "outer", typ: 13, key: 4, value: 4, max: 8,
+					inner:  &mapWant{name: "outer.inner", typ: 2, key: 4, value: 8, max: 4},
+					values: []string{"2:inner_a", "5:inner_b"}},
+				{name: "jumps", typ: 3, key: 4, value: 4, max: 4, values: []string{"1:tail"}},
+				{name: "bloom", typ: 30, value: 4, max: 64, flags: 0x40, pinning: 1},
+			},
+		},
+		{
 			file: projectObjs + "/maps.bpf.o",
 			maps: []mapWant{
 				{name: "hash", typ: 1, key: 4, value: 8, max: 64},
@@ -360,6 +372,38 @@ func compareLists(t *testing.T, what string, got, want []string) {
 	if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
 		t.Errorf("%s:\ngot  %q\nwant %q", what, got, want)
 	}
+}
+
+// TestDWARFMaps checks that maps read from DWARF, for GCC objects without
+// BTF, equal those read from BTF for the same source.
+func TestDWARFMaps(t *testing.T) {
+	fromDWARF, err := Open(localObjs + "/gcc-maps-dwarf.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromBTF, err := Open(localObjs + "/gcc-maps-btf.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromDWARF.BTF != nil || fromBTF.BTF == nil {
+		t.Fatalf("BTF: %v and %v, want none and some", fromDWARF.BTF != nil, fromBTF.BTF != nil)
+	}
+	describe := func(maps []*Map) []string {
+		var out []string
+		for _, m := range maps {
+			s := fmt.Sprintf("%s@%d type=%d key=%d value=%d max=%d flags=%#x pinning=%d numa=%d extra=%d",
+				m.Name, m.Offset, m.Type, m.KeySize, m.ValueSize, m.MaxEntries, m.Flags, m.Pinning, m.NumaNode, m.MapExtra)
+			for _, v := range m.InitValues {
+				s += fmt.Sprintf(" [%d]=%s", v.Slot, v.Name)
+			}
+			if m.Inner != nil {
+				s += fmt.Sprintf(" inner=%s type=%d key=%d value=%d max=%d", m.Inner.Name, m.Inner.Type, m.Inner.KeySize, m.Inner.ValueSize, m.Inner.MaxEntries)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	compareLists(t, "maps", describe(fromDWARF.Maps), describe(fromBTF.Maps))
 }
 
 // TestSymbols checks binding, type and visibility of a few symbols.

@@ -8,7 +8,18 @@ import (
 	"github.com/bpfld/bpfld/insn"
 )
 
+// Relocation types of binutils before 2.41, which GCC's BPF backend in
+// Debian 12 (GCC 12) uses: its numbering agrees with LLVM's for
+// ld_imm64 (1) and calls (10, there a pc-relative R_BPF_INSN_DISP32) but
+// puts 32- and 64-bit data words at 11 and 12, e.g. in .maps `.values`.
+const (
+	R_BPF_GNU_DATA_32 RelocType = 11
+	R_BPF_GNU_DATA_64 RelocType = 12
+)
+
 var relocTypeNames = map[RelocType]string{
+	R_BPF_GNU_DATA_32: "R_BPF_GNU_DATA_32",
+	R_BPF_GNU_DATA_64: "R_BPF_GNU_DATA_64",
 	R_BPF_NONE:        "R_BPF_NONE",
 	R_BPF_64_64:       "R_BPF_64_64",
 	R_BPF_64_ABS64:    "R_BPF_64_ABS64",
@@ -133,7 +144,7 @@ func relocWidth(t RelocType) uint64 {
 	switch t {
 	case R_BPF_NONE:
 		return 0
-	case R_BPF_64_ABS32, R_BPF_64_NODYLD32, R_BPF_64_32:
+	case R_BPF_64_ABS32, R_BPF_64_NODYLD32, R_BPF_64_32, R_BPF_GNU_DATA_32:
 		return 4
 	}
 	return 8
