@@ -3,6 +3,7 @@ package interp
 import (
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/bpfld/bpfld/runtime/mem"
 )
@@ -63,20 +64,22 @@ type Machine struct {
 	readLo, readSpan   uint64
 	writeLo, writeSpan uint64
 
-	ctx       uint64   // the context of the current run
-	cur       *Program // the program running now, for Callback
-	depth     int      // frames pushed below the run's first
-	tailCalls int      // tail calls taken in this run
-	err       error    // set by Fail
+	ip        unsafe.Pointer // exec's next op, while exec calls out
+	ctx       uint64         // the context of the current run
+	cur       *Program       // the program running now, for Callback
+	depth     int            // frames pushed below the run's first
+	budget    uint64         // may_goto budget of the running function
+	tailCalls int            // tail calls taken in this run
+	err       error          // set by Fail
 	frames    [maxFrames]frame
 }
 
 // frame is what a bpf-to-bpf call saves to return to its caller.
 type frame struct {
 	prog   *Program
-	ret    int       // op index to return to
-	saved  [4]uint64 // R6 to R9
-	budget uint64    // the caller's may_goto budget
+	ret    unsafe.Pointer // the op to return to, in prog.code
+	saved  [4]uint64      // R6 to R9
+	budget uint64         // the caller's may_goto budget
 }
 
 // NewMachine allocates a Machine and its stack.
@@ -156,10 +159,11 @@ func (m *Machine) Callback(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 		m.Fail(err)
 		return 0, err
 	}
+	budget := m.budget
 	m.depth++
 	ret, err := m.exec(p, int(entry), r1, r2, r3, r4, r5)
 	m.depth--
-	m.cur = p
+	m.cur, m.budget = p, budget
 	if err != nil {
 		m.Fail(err)
 	}

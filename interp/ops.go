@@ -14,7 +14,7 @@ type op struct {
 	// sign-extending loads.
 	size uint8
 	// off is the memory offset of a load or store, or the target of a jump
-	// or bpf-to-bpf call as an index into Program.code.
+	// or bpf-to-bpf call as a displacement in bytes from the next op.
 	off int32
 	// imm is the immediate operand sign-extended to 64 bits, the constant
 	// of a ld_imm64, the index into Program.helpers of a helper call, or

@@ -23,8 +23,8 @@ func Prepare(insns []insn.Instruction, env Resolver) (*Program, error) {
 		return nil, err
 	}
 	p := &Program{
-		code:       make([]op, 0, s.numOps()+1),
-		slots:      make([]int32, 0, s.numOps()+1),
+		code:       make([]op, 0, s.numOps()+2),
+		slots:      make([]int32, 0, s.numOps()+2),
 		insns:      insns,
 		funcs:      make(map[int32]bool),
 		id:         programIDs.Add(1),
@@ -43,15 +43,29 @@ func Prepare(insns []insn.Instruction, env Resolver) (*Program, error) {
 		p.slots = append(p.slots, int32(pc))
 	}
 	// A legacy packet load out of the packet returns 0 from the program
-	// through this exit.
-	p.code = append(p.code, op{code: opExit})
-	p.slots = append(p.slots, p.slots[len(p.slots)-1])
+	// through this exit. The op after it is never run: it keeps the loop's
+	// pointer to the next op inside the slice.
+	p.exitOp = len(p.code)
+	last := p.slots[len(p.slots)-1]
+	p.code = append(p.code, op{code: opExit}, op{code: opExit})
+	p.slots = append(p.slots, last, last)
+	for i := range p.code {
+		if o := &p.code[i]; isTransfer(o.code) {
+			o.off = (o.off - int32(i) - 1) * opSize
+		}
+	}
 	for f, cb := range s.callbacks {
 		if cb {
 			p.funcs[s.opIndex[s.entries[f]]] = true
 		}
 	}
 	return p, nil
+}
+
+// isTransfer reports whether op code jumps or calls to the op its off
+// names: Prepare turns that index into a displacement from the next op.
+func isTransfer(code uint8) bool {
+	return code == opJA || code == opMayGoto || code == opCallLocal || (code >= opJeq64K && code <= opJsle32X)
 }
 
 // helperKey identifies a helper (kfunc false) or kernel function.

@@ -80,7 +80,10 @@ type Program struct {
 	// funcs holds the first op of every function that a callback value
 	// may name.
 	funcs map[int32]bool
-	id    uint64 // distinguishes the callback values of programs
+	// exitOp is the index of an exit op after the program's own, where a
+	// legacy packet load out of the packet goes to return 0.
+	exitOp int
+	id     uint64 // distinguishes the callback values of programs
 	// stackDepth is the deepest combined stack of a call chain, as the
 	// verifier computes it.
 	stackDepth int
