@@ -38,6 +38,8 @@ func PoisonReason(ins insn.Instruction) (string, bool) {
 		return "unresolved CO-RE relocation", true
 	case KfuncPoison:
 		return "call to unresolved weak kfunc", true
+	case ExternPoison:
+		return "call to an extern function no object defines", true
 	}
 	return "", false
 }

@@ -358,6 +358,7 @@ func TestPoisonReason(t *testing.T) {
 	}{
 		{corePoison, "unresolved CO-RE relocation", true},
 		{insn.Instruction{OpCode: insn.OpCall, Imm: KfuncPoison}, "call to unresolved weak kfunc", true},
+		{insn.Instruction{OpCode: insn.OpCall, Imm: ExternPoison}, "call to an extern function no object defines", true},
 		{insn.Instruction{OpCode: insn.OpCall, Imm: 1}, "", false},
 		{insn.Instruction{OpCode: insn.OpCall, Src: insn.PseudoCall, Imm: COREPoison}, "", false},
 		{mov(1, COREPoison), "", false},

@@ -9,11 +9,13 @@
 // BTF work (CO-RE, type compatibility) is cilium/ebpf's btf package; this
 // package only decides which instruction a result goes into and how.
 //
-// Two invalid helper-call numbers mark instructions that a relocation could
-// not satisfy and that must never run; a verifier meets them only on a path
-// it cannot prove dead, and should then name the cause rather than report
-// an unknown helper:
+// Invalid helper-call numbers mark instructions that a relocation could not
+// satisfy and that must never run; a verifier meets them only on a path it
+// cannot prove dead, and should then name the cause (PoisonReason gives it)
+// rather than report an unknown helper:
 //
 //   - COREPoison (0xbad2310): an unresolved CO-RE relocation;
-//   - KfuncPoison (0xdedc0de): a call to a __weak kfunc the target lacks.
+//   - KfuncPoison (0xdedc0de): a call to a __weak kfunc the target lacks;
+//   - ExternPoison (0xe7e4a1): a call to an extern function that a partial
+//     link left undefined.
 package reloc
