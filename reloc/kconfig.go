@@ -36,7 +36,7 @@ const (
 // Kconfig holds the values that .kconfig externs resolve to, by name:
 // CONFIG_* options the way a kernel config file writes them ("y", "m", "n",
 // numbers, quoted strings), and the virtual LINUX_* values. The zero value
-// is an empty set.
+// is an empty set. Like a map, copies of a Kconfig share its values.
 type Kconfig struct {
 	values map[string]string
 	// noConfig says why no kernel config file could be read; it is the
