@@ -99,9 +99,12 @@ func u32(v uint32) []byte { return ne.AppendUint32(nil, v) }
 func fill(n int, v byte) []byte { return bytes.Repeat([]byte{v}, n) }
 
 // runDiff applies the script to a kernel map and to the VM's map.
-func runDiff(t *testing.T, s Spec, script []op) {
+func runDiff(t *testing.T, s Spec, script []op) { runDiffBTF(t, s, nil, script) }
+
+// runDiffBTF is runDiff for a kernel map created with BTF.
+func runDiffBTF(t *testing.T, s Spec, b *kernelBTF, script []op) {
 	t.Helper()
-	k, err := newKernelMap(t, s, nil)
+	k, err := newKernelMap(t, s, b)
 	if err != nil {
 		t.Fatalf("kernel map: %v", err)
 	}

@@ -47,12 +47,14 @@ func newHash(c *common) (*Hash, error) {
 	}
 	keyStride := uint64(round8(s.KeySize))
 	stride := keyStride + h.valStride*uint64(h.ncpu)
-	// A plain hash map replaces an element on update, so it needs a slot
-	// beyond max_entries to update an element of a full map (the kernel
-	// keeps one per CPU: extra_elems).
+	// A plain hash map replaces an element on update, so it needs slots
+	// beyond max_entries to update an element of a full map; the kernel
+	// keeps one per CPU (extra_elems). Freed slots are reused oldest
+	// first, so a replaced element keeps its value a while for programs
+	// that still hold its address.
 	slots := uint64(s.MaxEntries)
 	if !h.percpu && !h.lru && !h.ofMaps {
-		slots++
+		slots += uint64(PossibleCPUs())
 	}
 	buckets := uint64(1) << bits.Len32(s.MaxEntries-1)
 	if bookkeeping(slots, buckets) > maxBookkeeping || slots*stride > maxMapBytes {
@@ -183,7 +185,7 @@ func (h *Hash) updateReplace(key, value []byte, flags uint64) error {
 		t.mu.Unlock()
 		return syscall.E2BIG
 	}
-	s := t.alloc() // there is always a slot: see newHash
+	s := t.alloc() // there is always a spare slot: see newHash
 	t.prepare(s, key, hv)
 	dst := h.value(s, 0)
 	clear(dst)
