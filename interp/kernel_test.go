@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/rlimit"
 
 	"github.com/bpfld/bpfld/insn"
@@ -44,11 +46,30 @@ func requireKernel(t *testing.T) {
 	}
 }
 
-// kernelProgram loads insns as an XDP program.
+// kernelProgram loads insns as an XDP program. Every function gets BTF
+// function information, which the kernel wants before it lets a
+// subprogram make tail calls.
 func kernelProgram(insns []insn.Instruction) (*ebpf.Program, error) {
 	ai, err := asm.AppendInstructions(nil, bytes.NewReader(insn.Encode(insns)), binary.LittleEndian, "linux")
 	if err != nil {
 		return nil, err
+	}
+	s, err := analyzeStructure(insns)
+	if err != nil {
+		return nil, err
+	}
+	proto := &btf.FuncProto{
+		Return: &btf.Int{Name: "int", Size: 4, Encoding: btf.Signed},
+		Params: []btf.FuncParam{{Name: "ctx", Type: &btf.Pointer{Target: &btf.Struct{Name: "xdp_md"}}}},
+	}
+	for f, entry := range s.entries {
+		fn := &btf.Func{Name: fmt.Sprintf("f%d", f), Type: proto, Linkage: btf.StaticFunc}
+		if f == 0 {
+			fn.Linkage = btf.GlobalFunc
+		}
+		// ai has one element per instruction, s.opIndex counts the same.
+		i := s.opIndex[entry]
+		ai[i] = btf.WithFuncMetadata(ai[i], fn)
 	}
 	return ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.XDP, Instructions: ai, License: "GPL"})
 }
@@ -92,6 +113,53 @@ func TestKernelDifferential(t *testing.T) {
 			}
 			if mine != c.want {
 				t.Errorf("interpreter r0 = %#x, test expects %#x", mine, c.want)
+			}
+		})
+	}
+}
+
+// TestKernelTailCalls runs the tail-call cases in the kernel, with real
+// prog arrays, to check their expected results.
+func TestKernelTailCalls(t *testing.T) {
+	requireKernel(t)
+	for _, c := range tailCallCases() {
+		t.Run(c.name, func(t *testing.T) {
+			var arrays []*ebpf.Map
+			for _, slots := range c.arrays {
+				m, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.ProgramArray, KeySize: 4, ValueSize: 4, MaxEntries: uint32(len(slots))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer m.Close()
+				arrays = append(arrays, m)
+			}
+			ref := func(i int) []insn.Instruction {
+				return ldPseudo(insn.R2, insn.PseudoMapFD, int32(arrays[i].FD()), 0)
+			}
+			var progs []*ebpf.Program
+			for i, insns := range c.progs(ref) {
+				p, err := kernelProgram(insns)
+				if err != nil {
+					t.Fatalf("load program %d: %v", i, err)
+				}
+				defer p.Close()
+				progs = append(progs, p)
+			}
+			for i, slots := range c.arrays {
+				for slot, s := range slots {
+					if s >= 0 {
+						if err := arrays[i].Put(uint32(slot), progs[s]); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			got, err := progs[0].Run(&ebpf.RunOptions{Data: make([]byte, 64)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if uint64(got) != c.want {
+				t.Errorf("kernel r0 = %d, test expects %d", got, c.want)
 			}
 		})
 	}

@@ -218,8 +218,10 @@ func (m *Machine) slowOp(in *op, r *[16]uint64) error {
 			v = r[in.src&15]
 		}
 		return m.store(a, size, v)
+	default:
+		return errors.New("internal error: unknown slow operation")
 	}
-	return errors.New("internal error: unknown slow operation")
+	return nil
 }
 
 // atomicAddr checks an atomic access of size bytes at a, which must be
