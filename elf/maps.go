@@ -18,9 +18,9 @@ const (
 // ptrSize is the size of a pointer in BPF data: one slot of `.values`.
 const ptrSize = 8
 
-// btfMap is a map of .maps being read, with what resolving its `.values`
-// relocations needs.
-type btfMap struct {
+// placedMap is a map of .maps placed at its symbol, with what resolving
+// its `.values` relocations needs.
+type placedMap struct {
 	*Map
 	// start and end are the section offsets of the `values` array; end
 	// is also the end of the map's definition.
@@ -67,7 +67,7 @@ func (rd *reader) loadMapsSection(sec *Section) error {
 	}
 
 	sort.SliceStable(syms, func(i, j int) bool { return syms[i].Value < syms[j].Value })
-	maps := make([]*btfMap, 0, len(syms))
+	maps := make([]*placedMap, 0, len(syms))
 	for _, sym := range syms {
 		m, err := placeMap(sec, sym, defs[sym.Name])
 		if err != nil {
@@ -136,7 +136,7 @@ func btfMapDef(sec *Section, sym *Symbol, typ btf.Type) mapDef {
 }
 
 // placeMap completes a map definition with where its symbol puts it.
-func placeMap(sec *Section, sym *Symbol, def mapDef) (*btfMap, error) {
+func placeMap(sec *Section, sym *Symbol, def mapDef) (*placedMap, error) {
 	if def.err != nil {
 		return nil, def.err
 	}
@@ -158,7 +158,7 @@ func placeMap(sec *Section, sym *Symbol, def mapDef) (*btfMap, error) {
 		m.Inner.Offset = sym.Value
 	}
 
-	bm := &btfMap{Map: m, end: sym.Value + size}
+	bm := &placedMap{Map: m, end: sym.Value + size}
 	if def.values >= 0 {
 		bm.hasValues = true
 		bm.start = sym.Value + uint64(def.values)
@@ -172,7 +172,7 @@ func placeMap(sec *Section, sym *Symbol, def mapDef) (*btfMap, error) {
 // loadMapValues turns the relocations of .maps into the InitValues of the
 // maps whose `values` array they fall in: the relocation at
 // values + slot*8 names the program or map held in that slot.
-func (rd *reader) loadMapValues(sec *Section, maps []*btfMap) error {
+func (rd *reader) loadMapValues(sec *Section, maps []*placedMap) error {
 	for _, rel := range sec.Relocs {
 		if rel.Type == R_BPF_NONE {
 			continue
