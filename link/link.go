@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 
 	"github.com/cilium/ebpf/btf"
 
@@ -54,6 +55,9 @@ type imageBuilder struct {
 	// target is the kernel BTF, loaded on first need.
 	target    *btf.Spec
 	targetErr error
+	// ksymResolver resolves .ksyms externs; ksyms caches its answers.
+	ksymResolver reloc.KsymResolver
+	ksyms        map[sym]reloc.KsymValue
 }
 
 func (b *imageBuilder) build() error {
@@ -86,8 +90,32 @@ func (b *imageBuilder) targetBTF() (*btf.Spec, error) {
 			return nil, b.targetErr
 		}
 	}
-	b.target, b.targetErr = reloc.LoadTargetBTF(path)
+	b.target, b.targetErr = loadTarget(path)
 	return b.target, b.targetErr
+}
+
+// targets caches target BTF by path for the whole process: parsing a
+// kernel's BTF takes a tenth of a second.
+var targets struct {
+	sync.Mutex
+	byPath map[string]*btf.Spec
+}
+
+func loadTarget(path string) (*btf.Spec, error) {
+	targets.Lock()
+	defer targets.Unlock()
+	if spec, ok := targets.byPath[path]; ok {
+		return spec, nil
+	}
+	spec, err := reloc.LoadTargetBTF(path)
+	if err != nil {
+		return nil, err
+	}
+	if targets.byPath == nil {
+		targets.byPath = make(map[string]*btf.Spec)
+	}
+	targets.byPath[path] = spec
+	return spec, nil
 }
 
 // prepare returns a function's instructions with its CO-RE, map, data,

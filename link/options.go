@@ -1,8 +1,14 @@
 package link
 
+import "github.com/bpfld/bpfld/reloc"
+
 // DefaultKernelBTF is where Linux exposes its own BTF, the default target
 // of CO-RE relocations and of .ksyms lookups.
 const DefaultKernelBTF = "/sys/kernel/btf/vmlinux"
+
+// DefaultKallsyms is where Linux lists its symbols' addresses, which
+// typeless .ksyms externs resolve to.
+const DefaultKallsyms = "/proc/kallsyms"
 
 // Options tune a link.
 type Options struct {
@@ -20,4 +26,8 @@ type Options struct {
 	// (CONFIG_FOO: "y", "m", "n", a number or a quoted string;
 	// LINUX_KERNEL_VERSION: a number), over what the running kernel reports.
 	Kconfig map[string]string
+	// Ksyms resolves .ksyms externs; nil means against the target kernel's
+	// BTF and DefaultKallsyms, as libbpf does. The in-process VM gives its
+	// stand-ins here (reloc.NewStandInResolver).
+	Ksyms reloc.KsymResolver
 }

@@ -154,19 +154,26 @@ func (l *linker) callRef(o *object, ins insn.Instruction, rel elf.Reloc) (ref, e
 	if !g.defined() {
 		return ref{kind: refUnresolved, sym: id}, nil
 	}
-	off, err := reloc.CallRelocTarget(0, ins.Imm)
-	if err != nil {
-		return ref{}, err
-	}
-	return l.funcRef(g, off, refCall)
+	// A call relocated against a function's own symbol goes to its start:
+	// clang writes imm -1 there (libbpf's symValue/8 + imm + 1), GCC 12 the
+	// symbol's own offset, which would count twice; cilium/ebpf too reads
+	// the symbol alone.
+	return l.funcRef(g, 0, refCall)
 }
 
 // ldImm64Ref resolves a relocated 64-bit load: of a map, of an address in
 // global data, of a function's address, or of a .kconfig or .ksyms extern.
 func (l *linker) ldImm64Ref(o *object, ins insn.Instruction, rel elf.Reloc) (ref, error) {
 	s := &o.Symbols[rel.Symbol]
-	addend := int64(ins.Imm)
 	id, g := l.lookup(o, rel.Symbol)
+	// The addend is imm only against a section symbol (static variables,
+	// static functions). Against a named symbol clang writes 0 (LLVM's BPF
+	// backend refuses an offset from a global) and GCC 12 the symbol's own
+	// offset, which would count twice: the reference is to the symbol.
+	var addend int64
+	if s.Type == goelf.STT_SECTION {
+		addend = int64(ins.Imm)
+	}
 
 	if !s.IsDefined() {
 		if g == nil {
@@ -194,7 +201,7 @@ func (l *linker) ldImm64Ref(o *object, ins insn.Instruction, rel elf.Reloc) (ref
 	}
 	switch sec.Kind {
 	case elf.SectionCode:
-		slot, err := reloc.FuncAddrRelocTarget(s.Value, ins.Imm)
+		slot, err := reloc.FuncAddrRelocTarget(s.Value, int32(addend))
 		if err != nil {
 			return ref{}, err
 		}

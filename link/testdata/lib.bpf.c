@@ -3,7 +3,8 @@
 // Global functions, maps and variables that main.bpf.c declares extern; a
 // static helper whose name main.bpf.c uses too; a strong definition that
 // overrides main's __weak one; a __weak one that loses to main's; a
-// __hidden function; a bpf_loop callback; an unreachable global.
+// __hidden function, and one the verifier accepts only as static; a
+// bpf_loop callback; an unreachable global.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -44,6 +45,13 @@ __weak __noinline int both_weak(int x)
 __hidden __noinline int hidden_fn(int x)
 {
 	return x * 7;
+}
+
+// Valid only as a static function: as a global one the verifier checks it
+// alone, where p may be NULL.
+__hidden __noinline int hidden_deref(int *p)
+{
+	return *p * 7;
 }
 
 __noinline int unused_global(int x)

@@ -2,7 +2,7 @@
 // main.bpf.c: programs calling into lib.bpf.c through extern functions,
 // an extern map and an extern variable; the same static helper name as
 // lib.bpf.c; weak definitions; a prog array with .values; several code
-// sections.
+// sections; a typeless (`const void`) ksym.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -10,7 +10,9 @@ extern int lib_add(int a, int b);
 extern int lib_count(__u32 key);
 extern int lib_loop(int n);
 extern int hidden_fn(int x);
+extern int hidden_deref(int *p);
 extern int lib_data;
+extern const void do_nanosleep __ksym;
 
 extern struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -41,7 +43,7 @@ __weak __noinline int both_weak(int x)
 SEC("tc")
 int prog_calls(struct __sk_buff *skb)
 {
-	return lib_add(helper(10), 5);
+	return lib_add(helper(skb->len), 5);
 }
 
 SEC("tc")
@@ -53,7 +55,9 @@ int prog_weak(struct __sk_buff *skb)
 SEC("tc")
 int prog_hidden(struct __sk_buff *skb)
 {
-	return hidden_fn(6);
+	int x = 6;
+
+	return hidden_fn(6) + hidden_deref(&x);
 }
 
 SEC("tc")
@@ -81,6 +85,15 @@ int prog_data(struct xdp_md *ctx)
 	lib_data += 1;
 	counter += 2;
 	return lib_data + main_data + counter + (digits[3] - '0');
+}
+
+__u64 ksym_addr;
+
+SEC("tc")
+int prog_ksym(struct __sk_buff *skb)
+{
+	ksym_addr = (__u64)&do_nanosleep;
+	return ksym_addr >> 63;
 }
 
 SEC("tc")

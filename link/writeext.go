@@ -1,0 +1,269 @@
+package link
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
+
+	"github.com/bpfld/bpfld/insn"
+)
+
+// Sizes of .BTF.ext records and headers (include/uapi/linux/btf.h,
+// tools/lib/bpf/libbpf_internal.h).
+const (
+	btfExtMagic      = 0xeB9F
+	btfExtHeaderSize = 32 // struct btf_ext_header, with the CO-RE fields
+	funcInfoSize     = 8  // struct bpf_func_info
+	lineInfoSize     = 16 // struct bpf_line_info
+	coreReloSize     = 16 // struct bpf_core_relo
+)
+
+// coreKinds numbers the CO-RE relocation kinds (enum bpf_core_relo_kind)
+// by the names cilium/ebpf gives them.
+var coreKinds = map[string]uint32{
+	"byte_off": 0, "byte_sz": 1, "field_exists": 2, "signed": 3,
+	"lshift_u64": 4, "rshift_u64": 5, "local_type_id": 6, "target_type_id": 7,
+	"type_exists": 8, "type_size": 9, "enumval_exists": 10, "enumval_value": 11,
+	"type_matches": 12,
+}
+
+// extSection holds the .BTF.ext records of one output code section.
+type extSection struct {
+	name        string
+	funcs       []byte
+	lines       []byte
+	core        []coreRecord
+	nameOff     uint32
+	coreStrings []uint32
+}
+
+// coreRecord is one CO-RE relocation of the output.
+type coreRecord struct {
+	slot   int
+	typeID btf.TypeID
+	access string
+	kind   uint32
+}
+
+// buildExt encodes .BTF.ext for the output: func_info, line_info and CO-RE
+// relocations of every code section, moved to where each function
+// landed. The records themselves come from cilium/ebpf's
+// btf.MarshalExtInfos, which also puts their strings (file names, source
+// lines) into the Builder; this function adds the section and CO-RE
+// accessor strings the same way and lays out the section's headers.
+//
+// func_info and line_info are written only when every written function
+// has its func_info: the kernel wants all or none.
+func (ow *objWriter) buildExt(b *btf.Builder, funcs map[fid]*btf.Func) ([]byte, error) {
+	withFuncs := len(ow.kept) > 0
+	for _, f := range ow.kept {
+		withFuncs = withFuncs && funcs[f] != nil
+	}
+
+	var secs []*extSection
+	var strs []string
+	for _, sec := range ow.codeSections {
+		insns := make(asm.Instructions, len(sec.data)/insn.Size)
+		for i := range insns {
+			insns[i] = asm.Mov.Imm(asm.R0, 0)
+		}
+		es := &extSection{name: sec.name}
+		for _, f := range ow.kept {
+			of := ow.funcs[f]
+			if of.sec != sec {
+				continue
+			}
+			if withFuncs {
+				insns[of.slot] = btf.WithFuncMetadata(insns[of.slot], funcs[f])
+				for _, li := range functionLines(of.obj, of.fn) {
+					at := of.slot + int(li.Offset) - of.fn.Offset
+					insns[at] = insns[at].WithSource(li.Line)
+				}
+			}
+			if err := ow.coreRecords(b, of, es); err != nil {
+				return nil, err
+			}
+		}
+		fi, li, err := btf.MarshalExtInfos(insns, b)
+		if err != nil {
+			return nil, fmt.Errorf("section %s: %w", sec.name, err)
+		}
+		es.funcs = recordsInBytes(fi, funcInfoSize)
+		es.lines = recordsInBytes(li, lineInfoSize)
+		if len(es.funcs) == 0 && len(es.lines) == 0 && len(es.core) == 0 {
+			continue
+		}
+		secs = append(secs, es)
+		strs = append(strs, es.name)
+		for _, c := range es.core {
+			strs = append(strs, c.access)
+		}
+	}
+	if len(secs) == 0 {
+		return nil, nil
+	}
+
+	offs, err := addStrings(b, strs)
+	if err != nil {
+		return nil, err
+	}
+	for _, es := range secs {
+		es.nameOff, offs = offs[0], offs[1:]
+		es.coreStrings, offs = offs[:len(es.core)], offs[len(es.core):]
+	}
+	return encodeExt(secs), nil
+}
+
+// coreRecords adds the CO-RE relocations of a written function to its
+// section's records.
+func (ow *objWriter) coreRecords(b *btf.Builder, of *outFunc, es *extSection) error {
+	if of.obj.ExtInfos == nil {
+		return nil
+	}
+	for _, r := range of.obj.ExtInfos.CORERelos[of.fn.Section.Name] {
+		at := int(r.Offset)
+		if at < of.fn.Offset || at >= of.fn.Offset+of.fn.Len {
+			continue
+		}
+		typ, access, kind, err := decodeCORE(r.Relo, of.obj.BTF)
+		if err != nil {
+			return fmt.Errorf("%s: function %s: CO-RE relocation at instruction %d: %w", of.obj.Path, of.fn.Name, at-of.fn.Offset, err)
+		}
+		id, err := b.Add(typ)
+		if err != nil {
+			return fmt.Errorf("%s: function %s: CO-RE type %s: %w", of.obj.Path, of.fn.Name, typ, err)
+		}
+		es.core = append(es.core, coreRecord{slot: of.slot + at - of.fn.Offset, typeID: id, access: access, kind: kind})
+	}
+	return nil
+}
+
+// decodeCORE recovers what a CO-RE record holds: its local type, accessor
+// string and kind. cilium/ebpf keeps these unexported and prints them as
+// "CORERelocation(KIND, TYPE[ACCESSOR], local_id=ID)"; the local id names
+// the type in the object's BTF.
+func decodeCORE(r *btf.CORERelocation, spec *btf.Spec) (btf.Type, string, uint32, error) {
+	s := r.String()
+	bad := fmt.Errorf("cannot decode %q", s)
+	rest, ok := strings.CutPrefix(s, "CORERelocation(")
+	if !ok {
+		return nil, "", 0, bad
+	}
+	kindName, rest, ok := strings.Cut(rest, ", ")
+	if !ok {
+		return nil, "", 0, bad
+	}
+	kind, ok := coreKinds[kindName]
+	if !ok {
+		return nil, "", 0, fmt.Errorf("unknown CO-RE kind %q", kindName)
+	}
+	end := strings.LastIndex(rest, "], local_id=")
+	open := strings.LastIndex(rest[:max(end, 0)], "[")
+	if end < 0 || open < 0 {
+		return nil, "", 0, bad
+	}
+	access := rest[open+1 : end]
+	id, err := strconv.ParseUint(strings.TrimSuffix(rest[end+len("], local_id="):], ")"), 10, 32)
+	if err != nil {
+		return nil, "", 0, bad
+	}
+	if spec == nil {
+		return nil, "", 0, errors.New("CO-RE relocation without BTF")
+	}
+	typ, err := spec.TypeByID(btf.TypeID(id))
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("local type %d: %w", id, err)
+	}
+	return typ, access, kind, nil
+}
+
+// addStrings puts strings into the Builder's string table and returns
+// their offsets. The Builder adds strings only for ext infos, so each
+// string rides as the source text of a line_info record made by
+// btf.MarshalExtInfos, whose string offset is then read back.
+func addStrings(b *btf.Builder, strs []string) ([]uint32, error) {
+	insns := make(asm.Instructions, len(strs))
+	for i, s := range strs {
+		insns[i] = asm.Mov.Imm(asm.R0, 0).WithSource(asm.Comment(s))
+	}
+	_, lines, err := btf.MarshalExtInfos(insns, b)
+	if err != nil {
+		return nil, err
+	}
+	if len(lines) != len(strs)*lineInfoSize {
+		return nil, fmt.Errorf("%d strings gave %d bytes of line info", len(strs), len(lines))
+	}
+	offs := make([]uint32, len(strs))
+	for i := range offs {
+		offs[i] = binary.LittleEndian.Uint32(lines[i*lineInfoSize+8:])
+	}
+	return offs, nil
+}
+
+// recordsInBytes turns the instruction offsets of kernel-format records
+// (in instructions) into the .BTF.ext form (in bytes).
+func recordsInBytes(recs []byte, size int) []byte {
+	for i := 0; i+size <= len(recs); i += size {
+		off := binary.LittleEndian.Uint32(recs[i:])
+		binary.LittleEndian.PutUint32(recs[i:], off*insn.Size)
+	}
+	return recs
+}
+
+// encodeExt lays out .BTF.ext: the header, then func_info, line_info and
+// CO-RE relocations, each a record size followed by one block per section
+// (name, count, records).
+func encodeExt(secs []*extSection) []byte {
+	le := binary.LittleEndian
+	sub := func(recSize int, records func(es *extSection) ([]byte, int)) []byte {
+		out := le.AppendUint32(nil, uint32(recSize))
+		for _, es := range secs {
+			recs, n := records(es)
+			if n == 0 {
+				continue
+			}
+			out = le.AppendUint32(out, es.nameOff)
+			out = le.AppendUint32(out, uint32(n))
+			out = append(out, recs...)
+		}
+		return out
+	}
+	funcs := sub(funcInfoSize, func(es *extSection) ([]byte, int) { return es.funcs, len(es.funcs) / funcInfoSize })
+	lines := sub(lineInfoSize, func(es *extSection) ([]byte, int) { return es.lines, len(es.lines) / lineInfoSize })
+	var core []byte
+	hasCore := false
+	for _, es := range secs {
+		hasCore = hasCore || len(es.core) > 0
+	}
+	if hasCore {
+		core = sub(coreReloSize, func(es *extSection) ([]byte, int) {
+			var recs []byte
+			for i, c := range es.core {
+				recs = le.AppendUint32(recs, uint32(c.slot*insn.Size))
+				recs = le.AppendUint32(recs, uint32(c.typeID))
+				recs = le.AppendUint32(recs, es.coreStrings[i])
+				recs = le.AppendUint32(recs, c.kind)
+			}
+			return recs, len(es.core)
+		})
+	}
+
+	out := make([]byte, btfExtHeaderSize)
+	le.PutUint16(out[0:], btfExtMagic)
+	out[2] = 1 // version
+	le.PutUint32(out[4:], btfExtHeaderSize)
+	le.PutUint32(out[8:], 0)
+	le.PutUint32(out[12:], uint32(len(funcs)))
+	le.PutUint32(out[16:], uint32(len(funcs)))
+	le.PutUint32(out[20:], uint32(len(lines)))
+	le.PutUint32(out[24:], uint32(len(funcs)+len(lines)))
+	le.PutUint32(out[28:], uint32(len(core)))
+	out = append(out, funcs...)
+	out = append(out, lines...)
+	return append(out, core...)
+}
