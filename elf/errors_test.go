@@ -5,6 +5,7 @@ import (
 	goelf "debug/elf"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -368,5 +369,58 @@ func TestOpenError(t *testing.T) {
 	_, err := Open("testdata/no-such-file.o")
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "no-such-file.o") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestFunctionBounds checks how functions are cut from their sections when
+// symbols do not say: a symbol of size 0 runs to the next function or the
+// section end, and a section without function symbols is one program.
+func TestFunctionBounds(t *testing.T) {
+	tests := []struct {
+		name    string
+		corrupt func(c *corruptor)
+		want    []string // "section/name[offset,+len]"
+	}{
+		{
+			name:    "as written",
+			corrupt: func(c *corruptor) {},
+			want:    []string{".text/gfunc[0,+3]", ".text/helper[3,+9]", "xdp/prog1[0,+57]", "xdp/prog2[57,+7]", "tc/static_prog[0,+2]"},
+		},
+		{
+			name: "sizes 0",
+			corrupt: func(c *corruptor) {
+				c.put64(c.symbol("prog1")+16, 0)
+				c.put64(c.symbol("prog2")+16, 0)
+			},
+			want: []string{".text/gfunc[0,+3]", ".text/helper[3,+9]", "xdp/prog1[0,+57]", "xdp/prog2[57,+7]", "tc/static_prog[0,+2]"},
+		},
+		{
+			name:    "no function symbol",
+			corrupt: func(c *corruptor) { c.b[c.symbol("static_prog")+4] = byte(goelf.STT_NOTYPE) }, // local NOTYPE: a label
+			want:    []string{".text/gfunc[0,+3]", ".text/helper[3,+9]", "xdp/prog1[0,+57]", "xdp/prog2[57,+7]", "tc/tc[0,+2]"},
+		},
+		{
+			name: "global NOTYPE symbols, as LLVM before 8 wrote",
+			corrupt: func(c *corruptor) {
+				c.b[c.symbol("prog1")+4] = byte(goelf.STB_GLOBAL)<<4 | byte(goelf.STT_NOTYPE)
+				c.put64(c.symbol("prog1")+16, 0)
+			},
+			want: []string{".text/gfunc[0,+3]", ".text/helper[3,+9]", "xdp/prog1[0,+57]", "xdp/prog2[57,+7]", "tc/static_prog[0,+2]"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCorruptor(t, localObjs+"/externs.o")
+			tt.corrupt(c)
+			obj, err := ReadBytes(c.b, "funcs.o")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range obj.Functions {
+				got = append(got, fmt.Sprintf("%s/%s[%d,+%d]", f.Section.Name, f.Name, f.Offset, f.Len))
+			}
+			compareLists(t, "functions", got, tt.want)
+		})
 	}
 }
