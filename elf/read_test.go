@@ -463,3 +463,38 @@ func BenchmarkRead(b *testing.B) {
 		}
 	}
 }
+
+// systemObjects are where Debian packages install BPF objects: IR protocol
+// decoders with legacy "lirc_mode2/maps" sections (ir-keytable), XDP
+// programs (libxdp1, xdp-tools). BPFLD_EXTRA_OBJS adds a glob of its own.
+var systemObjects = []string{
+	"/lib/udev/rc_keymaps/protocols/*.o",
+	"/usr/lib/*/bpf/*.o",
+	"/usr/libexec/xdp-tools/*.o",
+}
+
+// TestSystemObjects reads the BPF objects that installed packages ship,
+// where there are any.
+func TestSystemObjects(t *testing.T) {
+	patterns := systemObjects
+	if extra := os.Getenv("BPFLD_EXTRA_OBJS"); extra != "" {
+		patterns = append(patterns, extra)
+	}
+	var files []string
+	for _, p := range patterns {
+		m, _ := filepath.Glob(p)
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Skipf("no BPF objects installed in %v (install ir-keytable, libxdp1 or xdp-tools)", systemObjects)
+	}
+	for _, file := range files {
+		t.Run(file, func(t *testing.T) {
+			obj, err := Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkInvariants(t, obj)
+		})
+	}
+}
