@@ -159,11 +159,11 @@ func (m *Machine) Callback(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 		m.Fail(err)
 		return 0, err
 	}
-	budget := m.budget
+	budget, ip := m.budget, m.ip
 	m.depth++
 	ret, err := m.exec(p, int(entry), r1, r2, r3, r4, r5)
 	m.depth--
-	m.cur, m.budget = p, budget
+	m.cur, m.budget, m.ip = p, budget, ip
 	if err != nil {
 		m.Fail(err)
 	}
