@@ -108,8 +108,8 @@ func (h *Hash) Lookup(key []byte, cpu int) (uint64, bool) {
 	if s == noSlot {
 		return 0, false
 	}
-	if h.lru && !h.t.ref[s].Load() {
-		h.t.ref[s].Store(true)
+	if h.lru && !h.t.slots[s].ref.Load() {
+		h.t.slots[s].ref.Store(true)
 	}
 	if h.ofMaps {
 		p := h.innerPtr(s).Load()
@@ -299,7 +299,7 @@ func (h *Hash) updateLRU(key, value []byte, flags uint64) error {
 	}
 	t.link(s)
 	if old != noSlot {
-		t.ref[s].Store(true)
+		t.slots[s].ref.Store(true)
 		t.unlink(old)
 		t.replace(old, s)
 		t.release(old)
@@ -334,7 +334,7 @@ func (h *Hash) updateLRUPerCPU(key, value []byte, flags uint64, cpu int, allCPUs
 		return err
 	}
 	if old != noSlot {
-		t.ref[old].Store(true)
+		t.slots[old].ref.Store(true)
 		h.setPerCPU(old, value, cpu, allCPUs, false)
 		if s != noSlot {
 			t.release(s)
@@ -396,7 +396,7 @@ func (h *Hash) ForEach(flags uint64, cpu int, fn func(key, value uint64) bool) (
 	h.t.mu.Unlock()
 	n := 0
 	for _, s := range slots {
-		if !h.t.live[s].Load() {
+		if !h.t.slots[s].live.Load() {
 			continue
 		}
 		n++

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // table is the hash table behind the hash maps, shaped like the kernel's
@@ -26,10 +27,7 @@ type table struct {
 	seed    maphash.Seed
 	mask    uint32
 	buckets []atomic.Uint32 // first slot of a chain, or a nulls marker
-	next    []atomic.Uint32 // next slot of a chain, or a nulls marker
-	hashes  []atomic.Uint32 // hash of each slot's key
-	live    []atomic.Bool   // slot holds an element
-	ref     []atomic.Bool   // LRU: element used since the clock last passed
+	slots   []slot
 
 	keySize   int
 	keyStride uint64
@@ -44,6 +42,15 @@ type table struct {
 	freeLen     int
 	first, last uint32   // order list
 	prev, succ  []uint32 // order list links
+}
+
+// slot is the bookkeeping of one element slot, kept together so that a
+// lookup touches one cache line per slot it passes.
+type slot struct {
+	next atomic.Uint32 // next slot of the chain, or a nulls marker
+	hash atomic.Uint32 // hash of the slot's key
+	live atomic.Bool   // the slot holds an element
+	ref  atomic.Bool   // LRU: the element was used since the clock passed
 }
 
 // noSlot ends a slot list; nullsBit marks a chain's end, with the bucket
@@ -61,10 +68,7 @@ func (t *table) init(n, buckets uint32, keySize int, keyStride, stride uint64, d
 	for b := range t.buckets {
 		t.buckets[b].Store(nullsBit | uint32(b))
 	}
-	t.next = make([]atomic.Uint32, n)
-	t.hashes = make([]atomic.Uint32, n)
-	t.live = make([]atomic.Bool, n)
-	t.ref = make([]atomic.Bool, n)
+	t.slots = make([]slot, n)
 	t.keySize, t.keyStride, t.stride = keySize, keyStride, stride
 	t.data, t.base = data, base
 	t.free = make([]uint32, n)
@@ -78,7 +82,7 @@ func (t *table) init(n, buckets uint32, keySize int, keyStride, stride uint64, d
 }
 
 // bookkeeping is the Go memory a table of n slots and b buckets takes.
-func bookkeeping(n, b uint64) uint64 { return 4*b + n*(4+4+1+1+4+4+4) }
+func bookkeeping(n, b uint64) uint64 { return 4*b + n*(uint64(unsafe.Sizeof(slot{}))+4+4+4) }
 
 func (t *table) hash(key []byte) uint32 { return uint32(maphash.Bytes(t.seed, key)) }
 
@@ -97,10 +101,10 @@ func (t *table) find(key []byte, h uint32) uint32 {
 	for {
 		s := t.buckets[b].Load()
 		for s&nullsBit == 0 {
-			if t.hashes[s].Load() == h && bytes.Equal(t.key(s), key) {
+			if t.slots[s].hash.Load() == h && bytes.Equal(t.key(s), key) {
 				return s
 			}
-			s = t.next[s].Load()
+			s = t.slots[s].next.Load()
 		}
 		if s == nullsBit|b {
 			return noSlot
@@ -113,32 +117,32 @@ func (t *table) find(key []byte, h uint32) uint32 {
 // prepare writes key and hash into free slot s; the value is the caller's.
 func (t *table) prepare(s uint32, key []byte, h uint32) {
 	copy(t.key(s), key)
-	t.hashes[s].Store(h)
-	t.ref[s].Store(false)
+	t.slots[s].hash.Store(h)
+	t.slots[s].ref.Store(false)
 }
 
 // link publishes slot s at the head of its bucket, before any older slot
 // with the same key, so that readers find it first.
 func (t *table) link(s uint32) {
-	b := t.hashes[s].Load() & t.mask
-	t.next[s].Store(t.buckets[b].Load())
-	t.live[s].Store(true)
+	b := t.slots[s].hash.Load() & t.mask
+	t.slots[s].next.Store(t.buckets[b].Load())
+	t.slots[s].live.Store(true)
 	t.buckets[b].Store(s)
 }
 
 // unlink removes slot s from its chain. s keeps its next link, so readers
 // standing on it continue along the chain.
 func (t *table) unlink(s uint32) {
-	b := t.hashes[s].Load() & t.mask
+	b := t.slots[s].hash.Load() & t.mask
 	at := &t.buckets[b]
 	for cur := at.Load(); cur&nullsBit == 0; cur = at.Load() {
 		if cur == s {
-			at.Store(t.next[s].Load())
+			at.Store(t.slots[s].next.Load())
 			break
 		}
-		at = &t.next[cur]
+		at = &t.slots[cur].next
 	}
-	t.live[s].Store(false)
+	t.slots[s].live.Store(false)
 }
 
 // alloc takes the oldest free slot, or returns noSlot.
@@ -208,8 +212,8 @@ func (t *table) replace(old, s uint32) {
 func (t *table) evict() uint32 {
 	for tries := 2 * t.count; t.first != noSlot; tries-- {
 		s := t.first
-		if tries > 0 && t.ref[s].Load() {
-			t.ref[s].Store(false)
+		if tries > 0 && t.slots[s].ref.Load() {
+			t.slots[s].ref.Store(false)
 			t.remove(s)
 			t.append(s)
 			continue

@@ -138,16 +138,35 @@ type common struct {
 	closed atomic.Bool
 }
 
-func (c *common) Name() string       { return c.spec.Name }
-func (c *common) Type() Type         { return c.spec.Type }
-func (c *common) KeySize() uint32    { return c.spec.KeySize }
-func (c *common) ValueSize() uint32  { return c.spec.ValueSize }
-func (c *common) MaxEntries() uint32 { return c.spec.MaxEntries }
-func (c *common) Flags() uint32      { return c.spec.Flags }
-func (c *common) ID() uint32         { return c.id }
-func (c *common) Pointer() uint64    { return uint64(c.desc.Addr()) }
-func (c *common) shared() *common    { return c }
+// The attribute methods of Map; see there.
 
+// Name returns the map's name.
+func (c *common) Name() string { return c.spec.Name }
+
+// Type returns the map's type.
+func (c *common) Type() Type { return c.spec.Type }
+
+// KeySize returns key_size.
+func (c *common) KeySize() uint32 { return c.spec.KeySize }
+
+// ValueSize returns value_size.
+func (c *common) ValueSize() uint32 { return c.spec.ValueSize }
+
+// MaxEntries returns max_entries.
+func (c *common) MaxEntries() uint32 { return c.spec.MaxEntries }
+
+// Flags returns map_flags.
+func (c *common) Flags() uint32 { return c.spec.Flags }
+
+// ID returns the map's id.
+func (c *common) ID() uint32 { return c.id }
+
+// Pointer returns the address of the map's descriptor.
+func (c *common) Pointer() uint64 { return uint64(c.desc.Addr()) }
+
+func (c *common) shared() *common { return c }
+
+// Spec returns the normalized spec of the map.
 func (c *common) Spec() Spec {
 	s := c.spec
 	if s.Inner != nil {
@@ -195,14 +214,27 @@ func (c *common) closeMap(m Map) error {
 // Program-side operations a map type does not support. The kernel's
 // verifier rejects such calls; the VM reports EOPNOTSUPP to the program.
 
+// Lookup finds nothing.
 func (c *common) Lookup(key []byte, cpu int) (uint64, bool) { return 0, false }
+
+// Update fails with EOPNOTSUPP.
 func (c *common) Update(key, value []byte, flags uint64, cpu int) error {
 	return syscall.EOPNOTSUPP
 }
-func (c *common) Delete(key []byte) error               { return syscall.EOPNOTSUPP }
+
+// Delete fails with EOPNOTSUPP.
+func (c *common) Delete(key []byte) error { return syscall.EOPNOTSUPP }
+
+// Push fails with EOPNOTSUPP.
 func (c *common) Push(value []byte, flags uint64) error { return syscall.EOPNOTSUPP }
-func (c *common) Pop(value []byte) error                { return syscall.EOPNOTSUPP }
-func (c *common) Peek(value []byte) error               { return syscall.EOPNOTSUPP }
+
+// Pop fails with EOPNOTSUPP.
+func (c *common) Pop(value []byte) error { return syscall.EOPNOTSUPP }
+
+// Peek fails with EOPNOTSUPP.
+func (c *common) Peek(value []byte) error { return syscall.EOPNOTSUPP }
+
+// ForEach fails with EOPNOTSUPP.
 func (c *common) ForEach(flags uint64, cpu int, fn func(key, value uint64) bool) (int, error) {
 	return 0, syscall.EOPNOTSUPP
 }

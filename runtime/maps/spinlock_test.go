@@ -62,3 +62,29 @@ func TestSpinLock(t *testing.T) {
 		t.Errorf("Freeze of a map with a spin lock = %v, want ENOTSUPP", err)
 	}
 }
+
+// TestGlobalDataSpinLock finds a bpf_spin_lock declared as a global
+// variable: the value type of a .data map is its BTF section.
+func TestGlobalDataSpinLock(t *testing.T) {
+	u32t := &btf.Int{Name: "u32", Size: 4}
+	lock := &btf.Struct{Name: "bpf_spin_lock", Size: 4, Members: []btf.Member{{Name: "val", Type: u32t}}}
+	ds := &btf.Datasec{Name: ".data", Size: 8, Vars: []btf.VarSecinfo{
+		{Type: &btf.Var{Name: "counter", Type: u32t}, Offset: 0, Size: 4},
+		{Type: &btf.Var{Name: "glock", Type: lock}, Offset: 4, Size: 4},
+	}}
+	m := mustNew(t, Spec{Name: ".data", Type: TypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, Value: ds})
+	if got := m.shared().lock; got != 4 {
+		t.Errorf("lock at %d, want 4", got)
+	}
+	if err := m.UpdateUser(u32(0), fill(8, 0xff), 0); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := m.Lookup(u32(0), 0)
+	if got := read(addr, 8); ne.Uint32(got) != 0xffffffff || ne.Uint32(got[4:]) != 0 {
+		t.Errorf("value %x: the lock word must not be written", got)
+	}
+	bad := Spec{Name: ".data", Type: TypeArray, KeySize: 4, ValueSize: 16, MaxEntries: 1, Value: ds}
+	if _, err := New(bad); err == nil || err.Error() != "map .data (array): value type Datasec:\".data\" is 8 bytes, value_size is 16: invalid argument" {
+		t.Errorf("New with a mismatched value type: %v", err)
+	}
+}
