@@ -2,14 +2,31 @@ package elf
 
 import (
 	"bytes"
+	goelf "debug/elf"
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"strings"
 )
 
-// loadLicenseAndVersion reads the "license" and "version" sections.
+// loadLicenseAndVersion reads the "license" and "version" sections, and
+// the compiler identification in ".comment".
 func (rd *reader) loadLicenseAndVersion() error {
 	for _, sec := range rd.obj.Sections {
+		if sec.Name == ".comment" && sec.Type == goelf.SHT_PROGBITS {
+			data, err := rd.file.Sections[sec.Index].Data()
+			if err != nil {
+				return fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", sec.Name, sec.Size, sec.Offset, err)
+			}
+			// NUL-separated strings, one per input that the object was made of.
+			var parts []string
+			for _, p := range bytes.Split(data, []byte{0}) {
+				if len(p) > 0 {
+					parts = append(parts, string(p))
+				}
+			}
+			rd.obj.Comment = strings.Join(parts, "; ")
+		}
 		switch sec.Kind {
 		case SectionLicense:
 			// The license is a C string; libbpf too stops at the first NUL.

@@ -37,6 +37,14 @@
 //     (.maps, externs); otherwise the object is read without it and
 //     Object.BTFError says why. A bad .BTF.ext only drops ExtInfos.
 //
+// GCC 12 (with binutils before 2.41, Debian 12's gcc-bpf) writes
+// relocation addends unlike LLVM: the immediate of a relocated instruction
+// already holds the symbol's value, in bytes, even against a named symbol.
+// A call to a global function at byte V of .text has imm V-1 (LLVM: -1),
+// and a load of a global variable at byte V of .data has imm V (LLVM: 0).
+// The reader keeps instructions as written; Object.Comment tells GCC's
+// objects apart.
+//
 // Object.BTF is cilium/ebpf's Spec of the object. Looking a DATASEC up in
 // it runs cilium/ebpf's ELF fixups, which fail for typed .ksyms variables
 // and extern maps; the reader never does, and hands out the VAR and FUNC

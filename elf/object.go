@@ -47,6 +47,11 @@ type Object struct {
 	// tells whether the object has one.
 	KernelVersion uint32
 	HasVersion    bool
+	// Comment is the compiler identification in .comment, as GCC writes
+	// it ("GCC: (12.2.0-14+deb12u1+) 12.2.0"); clang writes none for
+	// BPF. GCC 12's objects need it: their relocation addends differ from
+	// LLVM's (see the package documentation).
+	Comment string
 
 	// BTF is the object's .BTF, nil when it has none.
 	BTF *btf.Spec

@@ -164,6 +164,7 @@ type objectWant struct {
 	externs   []string // "name kind", " weak" appended for weak ones
 	license   string
 	version   uint32
+	comment   string
 }
 
 func TestObjects(t *testing.T) {
@@ -206,6 +207,7 @@ func TestObjects(t *testing.T) {
 			variables: []string{".data/s1@0+4", ".data/g1@4+4", ".bss/zero@0+4"},
 			externs:   []string{},
 			license:   "GPL",
+			comment:   "GCC: (12.2.0-14+deb12u1+) 12.2.0",
 		},
 		{
 			file:      localObjs + "/gcc-dwarf.o",
@@ -322,6 +324,9 @@ func checkObject(t *testing.T, obj *Object, want *objectWant) {
 	}
 	if want.license != "" && obj.License != want.license {
 		t.Errorf("license %q, want %q", obj.License, want.license)
+	}
+	if want.comment != "" && obj.Comment != want.comment {
+		t.Errorf("comment %q, want %q", obj.Comment, want.comment)
 	}
 	if want.version != 0 && (!obj.HasVersion || obj.KernelVersion != want.version) {
 		t.Errorf("version %v %#x, want %#x", obj.HasVersion, obj.KernelVersion, want.version)
