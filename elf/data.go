@@ -14,10 +14,8 @@ import (
 func (rd *reader) loadLicenseAndVersion() error {
 	for _, sec := range rd.obj.Sections {
 		if sec.Name == ".comment" && sec.Type == goelf.SHT_PROGBITS {
-			data, err := rd.file.Sections[sec.Index].Data()
-			if err != nil {
-				return fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", sec.Name, sec.Size, sec.Offset, err)
-			}
+			// Only informative: a .comment that cannot be read is left out.
+			data, _ := rd.file.Sections[sec.Index].Data()
 			// NUL-separated strings, one per input that the object was made of.
 			var parts []string
 			for _, p := range bytes.Split(data, []byte{0}) {
