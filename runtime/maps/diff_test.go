@@ -106,11 +106,13 @@ func runDiffBTF(t *testing.T, s Spec, b *kernelBTF, script []op) {
 	t.Helper()
 	k, err := newKernelMap(t, s, b)
 	if err != nil {
-		t.Fatalf("kernel map: %v", err)
+		t.Errorf("kernel map: %v", err)
+		return
 	}
 	m, err := New(s)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return
 	}
 	defer m.Close()
 	for i, o := range script {
@@ -140,7 +142,7 @@ func runDiffBTF(t *testing.T, s Spec, b *kernelBTF, script []op) {
 			got, gerr = allKeys(m.NextKey)
 			want, kerr = allKeys(k.nextKey)
 		default:
-			t.Fatalf("unknown op %q", o.do)
+			panic("unknown op " + o.do)
 		}
 		if ge, ke := errnoOf(t, gerr), errnoOf(t, kerr); ge != ke {
 			t.Errorf("step %d %s key %x flags %d: VM %v, kernel %v", i, o.do, o.key, o.flags, gerr, kerr)

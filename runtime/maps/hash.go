@@ -17,8 +17,8 @@ import (
 type Hash struct {
 	*common
 	t         table
+	lru       *lru // for LRU maps
 	percpu    bool
-	lru       bool
 	ofMaps    bool
 	ncpu      int
 	valStride uint64 // from one CPU's value to the next
@@ -33,7 +33,6 @@ func newHash(c *common) (*Hash, error) {
 	h := &Hash{
 		common: c,
 		percpu: s.Type == TypePerCPUHash || s.Type == TypeLRUPerCPUHash,
-		lru:    s.Type == TypeLRUHash || s.Type == TypeLRUPerCPUHash,
 		ofMaps: s.Type == TypeHashOfMaps,
 		ncpu:   1,
 	}
@@ -53,7 +52,8 @@ func newHash(c *common) (*Hash, error) {
 	// first, so a replaced element keeps its value a while for programs
 	// that still hold its address.
 	slots := uint64(s.MaxEntries)
-	if !h.percpu && !h.lru && !h.ofMaps {
+	isLRU := s.Type == TypeLRUHash || s.Type == TypeLRUPerCPUHash
+	if !h.percpu && !isLRU && !h.ofMaps {
 		slots += uint64(PossibleCPUs())
 	}
 	buckets := uint64(1) << bits.Len32(s.MaxEntries-1)
@@ -65,6 +65,9 @@ func newHash(c *common) (*Hash, error) {
 		return nil, err
 	}
 	h.t.init(uint32(slots), uint32(buckets), int(s.KeySize), keyStride, stride, block.Bytes(), uint64(block.Addr()))
+	if isLRU {
+		h.lru = newLRU(&h.t, uint32(slots), s.Flags&FlagNoCommonLRU != 0)
+	}
 	h.describe(0, uint32(h.valStride), uint32(h.ncpu))
 	return h, nil
 }
@@ -108,7 +111,7 @@ func (h *Hash) Lookup(key []byte, cpu int) (uint64, bool) {
 	if s == noSlot {
 		return 0, false
 	}
-	if h.lru && !h.t.slots[s].ref.Load() {
+	if h.lru != nil && !h.t.slots[s].ref.Load() {
 		h.t.slots[s].ref.Store(true)
 	}
 	if h.ofMaps {
@@ -141,12 +144,12 @@ func (h *Hash) Update(key, value []byte, flags uint64, cpu int) error {
 // per-CPU map); otherwise it is the value of CPU cpu.
 func (h *Hash) update(key, value []byte, flags uint64, cpu int, allCPUs bool) error {
 	switch {
-	case h.percpu && h.lru:
+	case h.percpu && h.lru != nil:
 		return h.updateLRUPerCPU(key, value, flags, cpu, allCPUs)
 	case h.percpu:
 		return h.updateInPlace(key, flags, func(s uint32, fresh bool) { h.setPerCPU(s, value, cpu, allCPUs, fresh) })
-	case h.lru:
-		return h.updateLRU(key, value, flags)
+	case h.lru != nil:
+		return h.updateLRU(key, value, flags, cpu)
 	}
 	return h.updateReplace(key, value, flags)
 }
@@ -263,20 +266,11 @@ func (h *Hash) setPerCPU(s uint32, value []byte, cpu int, allCPUs, fresh bool) {
 	copy(h.value(s, cpu), value[:h.spec.ValueSize])
 }
 
-// popLRU is prealloc_lru_pop: a free slot, or the slot of an evicted
-// element. The caller holds mu.
-func (h *Hash) popLRU() uint32 {
-	if s := h.t.alloc(); s != noSlot {
-		return s
-	}
-	return h.t.evict()
-}
-
 // updateLRU is htab_lru_map_update_elem. Like the kernel it takes a slot
-// (evicting an element when the map is full) before it checks the flags,
-// so even an update that fails, or one that replaces an existing element,
-// may evict another element of a full map.
-func (h *Hash) updateLRU(key, value []byte, flags uint64) error {
+// (evicting elements when there is no free one) before it checks the
+// flags, so even an update that fails, or one that replaces an existing
+// element, may evict other elements.
+func (h *Hash) updateLRU(key, value []byte, flags uint64, cpu int) error {
 	if flags > UpdateExist {
 		return syscall.EINVAL
 	}
@@ -284,7 +278,7 @@ func (h *Hash) updateLRU(key, value []byte, flags uint64) error {
 	t := &h.t
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s := h.popLRU()
+	s := h.lru.pop(cpu)
 	if s == noSlot {
 		return syscall.ENOMEM
 	}
@@ -294,7 +288,7 @@ func (h *Hash) updateLRU(key, value []byte, flags uint64) error {
 	copyValue(dst, value, h.lock)
 	old := t.find(key, hv)
 	if err := checkFlags(old != noSlot, flags); err != nil {
-		t.release(s)
+		h.lru.push(s)
 		return err
 	}
 	t.link(s)
@@ -302,7 +296,7 @@ func (h *Hash) updateLRU(key, value []byte, flags uint64) error {
 		t.slots[s].ref.Store(true)
 		t.unlink(old)
 		t.replace(old, s)
-		t.release(old)
+		h.lru.push(old)
 	} else {
 		t.append(s)
 		t.count++
@@ -322,14 +316,14 @@ func (h *Hash) updateLRUPerCPU(key, value []byte, flags uint64, cpu int, allCPUs
 	defer t.mu.Unlock()
 	s := noSlot
 	if flags != UpdateExist {
-		if s = h.popLRU(); s == noSlot {
+		if s = h.lru.pop(cpu); s == noSlot {
 			return syscall.ENOMEM
 		}
 	}
 	old := t.find(key, hv)
 	if err := checkFlags(old != noSlot, flags); err != nil {
 		if s != noSlot {
-			t.release(s)
+			h.lru.push(s)
 		}
 		return err
 	}
@@ -337,7 +331,7 @@ func (h *Hash) updateLRUPerCPU(key, value []byte, flags uint64, cpu int, allCPUs
 		t.slots[old].ref.Store(true)
 		h.setPerCPU(old, value, cpu, allCPUs, false)
 		if s != noSlot {
-			t.release(s)
+			h.lru.push(s)
 		}
 		return nil
 	}
@@ -373,9 +367,19 @@ func (h *Hash) delete(key []byte) error {
 	}
 	t.unlink(s)
 	t.remove(s)
-	t.release(s)
 	t.count--
+	h.free(s)
 	return nil
+}
+
+// free returns the slot of a deleted element: to the LRU lists of an LRU
+// map (htab_lru_push_free), else to the free queue.
+func (h *Hash) free(s uint32) {
+	if h.lru != nil {
+		h.lru.push(s)
+	} else {
+		h.t.release(s)
+	}
 }
 
 // ForEach is bpf_for_each_hash_elem, in the order of NextKey. It walks a
@@ -531,13 +535,13 @@ func (h *Hash) LookupAndDeleteUser(key []byte, flags uint64) ([]byte, error) {
 	// under its spin lock) without holding mu.
 	out := h.copyOut(s, flags)
 	t.mu.Lock()
-	t.release(s)
+	h.free(s)
 	t.mu.Unlock()
 	return out, nil
 }
 
-// NextKey is htab_map_get_next_key, in insertion order (recency order for
-// LRU maps) rather than bucket order, so that iteration is deterministic.
+// NextKey is htab_map_get_next_key, in insertion order rather than bucket
+// order, so that iteration is deterministic.
 func (h *Hash) NextKey(key []byte) ([]byte, error) {
 	if err := h.sysRead(); err != nil {
 		return nil, err

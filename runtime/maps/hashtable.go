@@ -17,9 +17,10 @@ import (
 // in another bucket's marker, and the reader starts over.
 //
 // Writers hold mu. Besides the chains they keep every live slot on an
-// order list (insertion order, which LRU maps also use as their clock) and
-// the free slots in a FIFO queue, so a freed slot is reused as late as
-// possible while programs may still hold its address.
+// order list (insertion order, for NextKey) and the free slots in a FIFO
+// queue, so a freed slot is reused as late as possible while programs may
+// still hold its address. LRU maps manage free slots with their LRU lists
+// instead.
 //
 // Keys and values live in mmap memory (data): slot s has its key at
 // s*stride and its value at s*stride + keyStride.
@@ -50,7 +51,7 @@ type slot struct {
 	next atomic.Uint32 // next slot of the chain, or a nulls marker
 	hash atomic.Uint32 // hash of the slot's key
 	live atomic.Bool   // the slot holds an element
-	ref  atomic.Bool   // LRU: the element was used since the clock passed
+	ref  atomic.Bool   // LRU: the reference bit of the element's LRU node
 }
 
 // noSlot ends a slot list; nullsBit marks a chain's end, with the bucket
@@ -202,28 +203,6 @@ func (t *table) replace(old, s uint32) {
 	} else {
 		t.prev[n] = s
 	}
-}
-
-// evict frees the least recently used element as the LRU's shrinking
-// does, approximated by a clock: the order list's first element goes,
-// unless a program used it since the clock last passed, in which case it
-// moves to the end and the next is tried. It returns the freed slot, which
-// is off every list, or noSlot when the table is empty.
-func (t *table) evict() uint32 {
-	for tries := 2 * t.count; t.first != noSlot; tries-- {
-		s := t.first
-		if tries > 0 && t.slots[s].ref.Load() {
-			t.slots[s].ref.Store(false)
-			t.remove(s)
-			t.append(s)
-			continue
-		}
-		t.unlink(s)
-		t.remove(s)
-		t.count--
-		return s
-	}
-	return noSlot
 }
 
 // snapshot returns the live slots in order.

@@ -69,7 +69,7 @@ type Map interface {
 	// NextKey is BPF_MAP_GET_NEXT_KEY: the key after key, or the first
 	// key when key is nil or not in the map; ENOENT after the last. The
 	// order is deterministic: index order for arrays, insertion order for
-	// hash maps (recency order for LRU maps).
+	// hash maps (an update keeps a key's place).
 	NextKey(key []byte) ([]byte, error)
 	// Freeze is BPF_MAP_FREEZE: user space may no longer write the map.
 	Freeze() error
