@@ -215,3 +215,37 @@ func BenchmarkCalls(b *testing.B)   { benchmarkProgram(b, "calls") }
 func BenchmarkBase(b *testing.B)    { benchmarkProgram(b, "base") }
 func BenchmarkTcConst(b *testing.B) { benchmarkProgram(b, "tc_const") }
 func BenchmarkTcSub(b *testing.B)   { benchmarkProgram(b, "tc_sub") }
+
+// TestConcurrentRuns runs the reference programs from several goroutines,
+// each with its own Machine, as the runtime does: Programs are shared.
+func TestConcurrentRuns(t *testing.T) {
+	s := newBenchSetup(t)
+	want := map[string]uint64{"loop": 114, "calls": 114, "csum": 255, "tc_sub": 2, "tc_count": 34}
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		m := newTestMachine(t)
+		m.TailCalls = s.arrays
+		x := newXDPContext(t, make([]byte, 1500))
+		go func() {
+			for i := 0; i < 20; i++ {
+				for name, w := range want {
+					clear(x.pkt.Bytes())
+					got, err := s.progs[name].Run(m, x.addr())
+					if err == nil && got != w {
+						err = fmt.Errorf("%s: retval %d, want %d", name, got, w)
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
