@@ -188,7 +188,7 @@ func newXDPContext(t testing.TB, packet []byte) *xdpContext {
 		t.Fatal(err)
 	}
 	copy(pkt.Bytes(), packet)
-	ctx, err := mem.Alloc(xdpPrivateSize, false, "context")
+	ctx, err := mem.Alloc(xdpPrivateSize, true, "context")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,3 +89,64 @@ func TestContextAccess(t *testing.T) {
 		})
 	}
 }
+
+// writableEnv lets programs write egress_ifindex (offset 20).
+type writableEnv struct{ testEnv }
+
+func (e *writableEnv) ContextAccess(off int16, size int, write bool) (int16, int, error) {
+	if write && off == 20 && size == 4 {
+		return 32, 4, nil
+	}
+	return xdpAccess(off, size, write)
+}
+
+// TestContextStores checks stores through a register that may hold the
+// context, decided at run time, with an immediate and a register.
+func TestContextStores(t *testing.T) {
+	const r0, r1, r2 = insn.R0, insn.R1, insn.R2
+	for _, tt := range []struct {
+		name     string
+		ctx      uint64 // R0 before the branch: 0 takes the context
+		store    insn.Instruction
+		ctxWant  uint32 // egress_ifindex afterwards
+		valWant  uint32 // the map value's bytes 20 to 23 afterwards
+		register bool
+	}{
+		{"immediate into the context", 0, st(insn.SizeW, r1, 20, -3), 0xfffffffd, 0x17161514, false},
+		{"immediate into the value", 1, st(insn.SizeW, r1, 20, -3), 0, 0xfffffffd, false},
+		{"register into the context", 0, stx(insn.SizeW, r1, r2, 20), 0xabcd, 0x17161514, true},
+		{"register into the value", 1, stx(insn.SizeW, r1, r2, 20), 0, 0xabcd, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			init := make([]byte, 64)
+			for i := range init {
+				init[i] = byte(i)
+			}
+			base, blk := valueEnv(t, init)
+			env := &writableEnv{*base}
+			p, err := Prepare(prog(
+				mov64K(r0, int32(tt.ctx)),
+				mov64K(r2, 0xabcd),
+				jmpK(insn.JmpJEQ, r0, 0, 2),
+				ldPseudo(r1, insn.PseudoMapIdxValue, 0, 0),
+				tt.store,
+				exit()), env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code := p.code[4].code; code != opStCtx && code != opStxCtx {
+				t.Fatalf("the store is op %d, not one decided at run time", code)
+			}
+			x := newXDPContext(t, make([]byte, 64))
+			if _, err := p.Run(newTestMachine(t), x.addr()); err != nil {
+				t.Fatal(err)
+			}
+			if got := binary.LittleEndian.Uint32(x.ctx.Bytes()[32:]); got != tt.ctxWant {
+				t.Errorf("egress_ifindex = %#x, want %#x", got, tt.ctxWant)
+			}
+			if got := binary.LittleEndian.Uint32(blk.Bytes()[20:]); got != tt.valWant {
+				t.Errorf("value bytes = %#x, want %#x", got, tt.valWant)
+			}
+		})
+	}
+}
