@@ -17,6 +17,7 @@ func run(args ...string) (int, string, string) {
 }
 
 func TestCommands(t *testing.T) {
+	tmp := t.TempDir()
 	tests := []struct {
 		name   string
 		args   []string
@@ -43,6 +44,14 @@ func TestCommands(t *testing.T) {
 		{name: "dump not an object", args: []string{"dump", "testdata/notelf.o"}, code: 2, stderr: "testdata/notelf.o"},
 		{name: "dump missing file", args: []string{"dump", "testdata/missing.o"}, code: 2, stderr: "testdata/missing.o"},
 		{name: "bad flag", args: []string{"dump", "--frob"}, code: 2, stderr: "flag provided but not defined"},
+		{name: "link", args: []string{"link", "-o", filepath.Join(tmp, "linked.o"), "../../testdata/objs/link_main.bpf.o", "../../testdata/objs/link_lib.bpf.o"}, code: 0},
+		{name: "dump linked", args: []string{"dump", filepath.Join(tmp, "linked.o")}, code: 0, stdout: []string{"program link_entry", "call pc+12#pick"}},
+		{name: "link conflict", args: []string{"link", "-o", filepath.Join(tmp, "conflict.o"), "../../testdata/objs/conflict_a.bpf.o", "../../testdata/objs/conflict_b.bpf.o"}, code: 2,
+			stderr: `function "dup_fn" is defined in both ../../testdata/objs/conflict_a.bpf.o and ../../testdata/objs/conflict_b.bpf.o (neither definition is __weak)`},
+		{name: "link unresolved", args: []string{"link", "-o", filepath.Join(tmp, "unresolved.o"), "../../testdata/objs/unresolved.bpf.o"}, code: 2,
+			stderr: `unresolved extern function "missing_fn", needed by ../../testdata/objs/unresolved.bpf.o`},
+		{name: "link partial", args: []string{"link", "--allow-unresolved", "-o", filepath.Join(tmp, "partial.o"), "../../testdata/objs/unresolved.bpf.o"}, code: 0},
+		{name: "link needs -o", args: []string{"link", "../../testdata/objs/unresolved.bpf.o"}, code: 2, stderr: "-o OUT.o"},
 		{name: "run needs --prog", args: []string{"run", "testdata/failing.yaml"}, code: 2, stderr: "--prog"},
 		{name: "failing test", args: []string{"test", "testdata/failing.yaml", "--backend", "kernel"}, kernel: true, code: 1,
 			stdout: []string{"ok   right", "FAIL wrong: retval: expected 7, got 1", "1 passed, 1 failed"}},

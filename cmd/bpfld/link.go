@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+
+	"github.com/bpfld/bpfld/elf"
+	"github.com/bpfld/bpfld/link"
+)
+
+func init() {
+	register(&command{
+		name:    "link",
+		usage:   "-o OUT.o IN.o... [--allow-unresolved]",
+		summary: "static-link BPF objects into one relocatable BPF ELF object, as bpftool gen object does; OUT.o loads with bpfld, libbpf and cilium/ebpf",
+		run:     runLink,
+	})
+}
+
+func runLink(env *cmdEnv, args []string) error {
+	fs, level := env.newFlagSet(lookupCommand("link"))
+	out := fs.String("o", "", "the output object (required)")
+	allow := fs.Bool("allow-unresolved", false, "keep externs that no input defines: a partial link, to be linked again")
+	inputs, err := env.parse(fs, level, args)
+	if err != nil {
+		return err
+	}
+	if *out == "" || len(inputs) == 0 {
+		return usageErrorf("link needs -o OUT.o and at least one input object")
+	}
+	objs := make([]*elf.Object, 0, len(inputs))
+	for _, path := range inputs {
+		obj, err := elf.Open(path)
+		if err != nil {
+			return inputError(err)
+		}
+		objs = append(objs, obj)
+	}
+	// Write to memory first: a failed link must not leave a truncated
+	// OUT.o behind, nor destroy one that was there.
+	var buf bytes.Buffer
+	if err := link.WriteObject(&buf, objs, link.Options{AllowUnresolved: *allow}); err != nil {
+		return inputError(err)
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	env.log.Infof("linked %d objects into %s (%d bytes)", len(objs), *out, buf.Len())
+	if env.json {
+		return env.printJSON(map[string]any{"output": *out, "inputs": inputs, "size": buf.Len()})
+	}
+	return nil
+}
