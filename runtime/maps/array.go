@@ -68,6 +68,19 @@ func (a *Array) value(i uint32, cpu int) []byte {
 	return a.data[off : off+uint64(a.spec.ValueSize)]
 }
 
+// Value returns the live value of element index on CPU cpu (ignored for
+// plain arrays) inside map memory, for the runtime to read and write
+// global variables in place; false when out of range.
+func (a *Array) Value(index uint32, cpu int) ([]byte, bool) {
+	if index >= a.spec.MaxEntries || !a.cpuOK(cpu) {
+		return nil, false
+	}
+	if !a.percpu {
+		cpu = 0
+	}
+	return a.value(index, cpu), true
+}
+
 // cpuOK reports whether cpu names a CPU of a per-CPU map; plain arrays
 // ignore the CPU.
 func (a *Array) cpuOK(cpu int) bool { return !a.percpu || uint(cpu) < uint(a.ncpu) }

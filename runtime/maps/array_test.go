@@ -58,6 +58,12 @@ func TestArrayProgram(t *testing.T) {
 			if _, ok := m.Lookup(u32(4), 0); ok {
 				t.Error("Lookup past max_entries found an element")
 			}
+			if v, ok := m.(*Array).Value(1, last); !ok || string(v) != "abcdef" {
+				t.Errorf("Value(1) = %q, %v", v, ok)
+			}
+			if _, ok := m.(*Array).Value(4, 0); ok {
+				t.Error("Value past max_entries")
+			}
 			if percpu {
 				if _, ok := m.Lookup(u32(0), ncpu); ok {
 					t.Error("Lookup on a CPU past the possible CPUs found an element")
