@@ -1,0 +1,95 @@
+package vm
+
+import (
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfld/bpfld/interp"
+)
+
+// clockBase relates Go's monotonic clock to the kernel's clocks, read once:
+// helpers then read the time without a system call.
+type clockBase struct {
+	start           time.Time
+	mono, boot, tai int64
+}
+
+var clocks = sync.OnceValue(func() clockBase {
+	read := func(id int32) int64 {
+		var ts unix.Timespec
+		if unix.ClockGettime(id, &ts) != nil {
+			return 0
+		}
+		return ts.Nano()
+	}
+	return clockBase{start: time.Now(), mono: read(unix.CLOCK_MONOTONIC), boot: read(unix.CLOCK_BOOTTIME), tai: read(unix.CLOCK_TAI)}
+})
+
+// since returns the nanoseconds since the clocks were read.
+func (c clockBase) since() int64 { return int64(time.Since(c.start)) }
+
+// bpf_ktime_get_ns (and bpf_ktime_get_coarse_ns): CLOCK_MONOTONIC.
+func ktimeGetNs(*interp.Machine, uint64, uint64, uint64, uint64, uint64) uint64 {
+	c := clocks()
+	return uint64(c.mono + c.since())
+}
+
+// bpf_ktime_get_boot_ns: CLOCK_BOOTTIME.
+func ktimeGetBootNs(*interp.Machine, uint64, uint64, uint64, uint64, uint64) uint64 {
+	c := clocks()
+	return uint64(c.boot + c.since())
+}
+
+// bpf_ktime_get_tai_ns: CLOCK_TAI.
+func ktimeGetTaiNs(*interp.Machine, uint64, uint64, uint64, uint64, uint64) uint64 {
+	c := clocks()
+	return uint64(c.tai + c.since())
+}
+
+// bpf_get_prandom_u32: a pseudo-random number from the runner's
+// generator.
+func getPrandomU32(m *interp.Machine, _, _, _, _, _ uint64) uint64 {
+	return uint64(uint32(env(m).rng.Uint64()))
+}
+
+// bpf_get_smp_processor_id: the CPU the collection runs programs on.
+func getSmpProcessorID(m *interp.Machine, _, _, _, _, _ uint64) uint64 { return uint64(m.CPU) }
+
+// bpf_get_numa_node_id: node 0.
+func getNumaNodeID(*interp.Machine, uint64, uint64, uint64, uint64, uint64) uint64 { return 0 }
+
+// bpf_get_current_pid_tgid: the process id (the kernel's tgid) in the
+// upper half, the calling thread's id in the lower, as for a test run
+// in the kernel, where current is the thread that asked for it.
+func getCurrentPidTgid(*interp.Machine, uint64, uint64, uint64, uint64, uint64) uint64 {
+	return uint64(os.Getpid())<<32 | uint64(uint32(unix.Gettid()))
+}
+
+// bpf_get_current_uid_gid: gid in the upper half, uid in the lower.
+func getCurrentUIDGid(*interp.Machine, uint64, uint64, uint64, uint64, uint64) uint64 {
+	return uint64(uint32(os.Getgid()))<<32 | uint64(uint32(os.Getuid()))
+}
+
+// comm is the process's name as the kernel keeps it (task->comm).
+var comm = sync.OnceValue(func() string {
+	data, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		return "bpfld"
+	}
+	return strings.TrimSuffix(string(data), "\n")
+})
+
+// bpf_get_current_comm(buf, size): the name, NUL-padded (strscpy_pad).
+func getCurrentComm(m *interp.Machine, pbuf, size, _, _, _ uint64) uint64 {
+	buf, ok := argBytes(m, "bpf_get_current_comm", pbuf, int(uint32(size)), true)
+	if !ok || len(buf) == 0 {
+		return 0
+	}
+	clear(buf)
+	copy(buf[:len(buf)-1], comm())
+	return 0
+}

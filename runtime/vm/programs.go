@@ -1,0 +1,174 @@
+package vm
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/bpfld/bpfld/interp"
+	"github.com/bpfld/bpfld/link"
+	"github.com/bpfld/bpfld/runtime"
+	"github.com/bpfld/bpfld/runtime/maps"
+	"github.com/bpfld/bpfld/runtime/mem"
+)
+
+// program is a loaded entry program.
+type program struct {
+	name string
+	// id is what prog arrays store for the program: 1 for the first
+	// program loaded, and so on.
+	id   uint32
+	typ  uint32
+	kind runtime.ContextKind
+	code *interp.Program
+}
+
+// LoadProgram implements runtime.Collection: it prepares the entry program
+// name for the interpreter. A program the VM cannot run (a helper it lacks,
+// an invalid context access, a malformed instruction) gives a
+// *runtime.RejectedError. The first program to load freezes read-only data.
+func (c *Collection) LoadProgram(name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.loadLocked(name)
+}
+
+// loadLocked is LoadProgram; the caller holds c.mu.
+func (c *Collection) loadLocked(name string) error {
+	if c.closed {
+		return errors.New("collection is closed")
+	}
+	if _, ok := c.progs[name]; ok {
+		return nil
+	}
+	lp := c.img.Program(name)
+	if lp == nil {
+		return fmt.Errorf("no program %s", name)
+	}
+	if err := c.freezeLocked(); err != nil {
+		return err
+	}
+	r := &resolver{c: c, prog: lp, access: contextAccess(lp.Type)}
+	code, err := interp.Prepare(lp.Insns, r)
+	if err != nil {
+		return &runtime.RejectedError{Program: name, Reason: err.Error(), Err: err}
+	}
+	for _, pa := range r.progArrays {
+		if err := c.claim(pa, lp.Type); err != nil {
+			err = fmt.Errorf("prog array %s: %w", pa.Name(), err)
+			return &runtime.RejectedError{Program: name, Reason: err.Error(), Err: err}
+		}
+	}
+	old := *c.byID.Load()
+	p := &program{name: name, id: uint32(len(old) + 1), typ: lp.Type, kind: runtime.ContextKindOf(lp.Type), code: code}
+	next := make([]*program, len(old), len(old)+1)
+	copy(next, old)
+	next = append(next, p)
+	c.byID.Store(&next)
+	c.progs[name] = p
+	return nil
+}
+
+// program returns the loaded program name, or nil.
+func (c *Collection) program(name string) *program {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.progs[name]
+}
+
+// TailCallTarget implements interp.TailCaller: the program in slot index
+// of the prog array whose pointer is progArray, or nil for an empty slot,
+// an index past max_entries or a pointer that is no prog array of this
+// collection. It never locks: the slot is read atomically, and the
+// programs by id from an immutable snapshot.
+func (c *Collection) TailCallTarget(progArray uint64, index uint32) *interp.Program {
+	pa := c.progArrays[progArray]
+	if pa == nil {
+		return nil
+	}
+	id := pa.Get(index)
+	if id == 0 {
+		return nil
+	}
+	progs := *c.byID.Load()
+	if int(id) > len(progs) {
+		return nil
+	}
+	return progs[id-1].code
+}
+
+// resolver resolves one program's references for interp.Prepare.
+type resolver struct {
+	c      *Collection
+	prog   *link.Program
+	access accessFunc
+	// progArrays are the prog arrays the program refers to.
+	progArrays []*maps.ProgArray
+}
+
+// MapPointer implements interp.Resolver: the address of the map's
+// descriptor, which helpers receive.
+func (r *resolver) MapPointer(index int32) (uint64, error) {
+	if index < 0 || int(index) >= len(r.c.maps) {
+		return 0, fmt.Errorf("map index %d out of range (%d maps)", index, len(r.c.maps))
+	}
+	m := r.c.maps[index]
+	if pa, ok := m.(*maps.ProgArray); ok {
+		r.progArrays = append(r.progArrays, pa)
+	}
+	return m.Pointer(), nil
+}
+
+// MapValue implements interp.Resolver: the address of byte offset of the
+// value of a one-element array (global data), as the kernel's
+// array_map_direct_value_addr allows it.
+func (r *resolver) MapValue(index int32, offset uint32) (uint64, error) {
+	if index < 0 || int(index) >= len(r.c.maps) {
+		return 0, fmt.Errorf("map index %d out of range (%d maps)", index, len(r.c.maps))
+	}
+	m := r.c.maps[index]
+	if m.Type() != maps.TypeArray || m.MaxEntries() != 1 {
+		return 0, fmt.Errorf("map %s: direct value access needs a one-element array, not a %s of %d", m.Name(), m.Type(), m.MaxEntries())
+	}
+	if offset >= m.ValueSize() {
+		return 0, fmt.Errorf("map %s: offset %d is past the value's %d bytes", m.Name(), offset, m.ValueSize())
+	}
+	addr, ok := m.Lookup(make([]byte, 4), 0)
+	if !ok {
+		return 0, fmt.Errorf("map %s: no element 0", m.Name())
+	}
+	return addr + uint64(offset), nil
+}
+
+// ContextAccess implements interp.Resolver with the rules of the program's
+// type.
+func (r *resolver) ContextAccess(off int16, size int, write bool) (int16, int, error) {
+	return r.access(off, size, write)
+}
+
+// Ksym implements interp.KsymResolver for the VM's stand-ins of kernel
+// variables: the linker puts the 64-bit address of the stand-in block in
+// the two immediates of the ld_imm64.
+func (r *resolver) Ksym(id int32, module int32) (uint64, error) {
+	addr := uint64(uint32(id)) | uint64(uint32(module))<<32
+	if err := mem.Check(addr, 1, false); err != nil {
+		return 0, fmt.Errorf("%#x is no stand-in of the VM (link the image with the VM's ksym stand-ins): %w", addr, err)
+	}
+	return addr, nil
+}
+
+// progTypeName names a program type as bpftool does.
+func progTypeName(typ uint32) string {
+	names := map[uint32]string{
+		1: "socket_filter", 2: "kprobe", 3: "sched_cls", 4: "sched_act", 5: "tracepoint",
+		6: "xdp", 7: "perf_event", 8: "cgroup_skb", 9: "cgroup_sock", 10: "lwt_in",
+		11: "lwt_out", 12: "lwt_xmit", 13: "sock_ops", 14: "sk_skb", 15: "cgroup_device",
+		16: "sk_msg", 17: "raw_tracepoint", 18: "cgroup_sock_addr", 19: "lwt_seg6local",
+		20: "lirc_mode2", 21: "sk_reuseport", 22: "flow_dissector", 23: "cgroup_sysctl",
+		24: "raw_tracepoint_writable", 25: "cgroup_sockopt", 26: "tracing", 27: "struct_ops",
+		28: "ext", 29: "lsm", 30: "sk_lookup", 31: "syscall", 32: "netfilter",
+	}
+	if n, ok := names[typ]; ok {
+		return n
+	}
+	return fmt.Sprintf("type %d", typ)
+}
