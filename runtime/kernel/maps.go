@@ -80,11 +80,17 @@ func mapSpec(m *link.MapSpec) *ebpf.MapSpec {
 	return spec
 }
 
-// newMap creates one map in the kernel, retrying without BTF when the
-// kernel refuses the map's BTF (as libbpf does): BTF is needed only for
-// spin locks, timers and kptrs, and the first attempt keeps it for those.
+// newMap creates one map in the kernel. Maps whose values are file
+// descriptors or records take no BTF for key and value in the kernel
+// (map_check_no_btf), so bpfld leaves it out for them rather than be
+// refused and retry, which libbpf does ("Retrying without BTF"); for the
+// others a refusal of the BTF is retried without it, as libbpf does: BTF
+// is needed only for spin locks, timers and kptrs.
 func newMap(m *link.MapSpec) (*ebpf.Map, error) {
 	spec := mapSpec(m)
+	if !takesBTF(m.Type) {
+		spec.Key, spec.Value = nil, nil
+	}
 	km, err := ebpf.NewMapWithOptions(spec, ebpf.MapOptions{})
 	if err != nil && (spec.Key != nil || spec.Value != nil) {
 		spec.Key, spec.Value = nil, nil
@@ -96,4 +102,16 @@ func newMap(m *link.MapSpec) (*ebpf.Map, error) {
 		return nil, fmt.Errorf("create map %s: %w", m.Name, err)
 	}
 	return km, nil
+}
+
+// takesBTF reports whether the kernel accepts BTF key and value types for
+// a map type.
+func takesBTF(mapType uint32) bool {
+	switch ebpf.MapType(mapType) {
+	case ebpf.ProgramArray, ebpf.PerfEventArray, ebpf.CGroupArray, ebpf.ArrayOfMaps, ebpf.HashOfMaps,
+		ebpf.DevMap, ebpf.DevMapHash, ebpf.SockMap, ebpf.SockHash, ebpf.CPUMap, ebpf.XSKMap,
+		ebpf.ReusePortSockArray, ebpf.RingBuf, ebpf.Queue, ebpf.Stack, ebpf.UserRingbuf:
+		return false
+	}
+	return true
 }
