@@ -401,8 +401,9 @@ func (a *analyzer) alu64(st *absState, f int, ins insn.Instruction) {
 			r[ins.Dst] = top // far outside any frame: leave it to the run-time checks
 			return
 		}
+		// Forming a pointer uses no stack yet: as for the verifier,
+		// only accesses through it count.
 		r[ins.Dst] = absVal{kind: vFP, off: int32(off)}
-		a.useFrame(f, int32(off))
 	case d.kind == vOther && src.kind == vOther:
 		// Arithmetic on numbers.
 	default:

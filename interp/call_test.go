@@ -8,13 +8,11 @@ import (
 	"github.com/bpfld/bpfld/insn"
 )
 
-func TestCalls(t *testing.T) {
-	const r0, r1, r2, r6, r10 = insn.R0, insn.R1, insn.R2, insn.R6, insn.R10
-	tests := []struct {
-		name  string
-		insns []insn.Instruction
-		want  uint64
-	}{
+// callCases are programs with bpf-to-bpf calls, run here and in the
+// kernel (TestKernelCalls).
+func callCases() []progCase {
+	const r0, r1, r6, r10 = insn.R0, insn.R1, insn.R6, insn.R10
+	return []progCase{
 		{"arguments, result and callee-saved registers", prog(
 			mov64K(r6, 7),
 			mov64K(r1, 5),
@@ -54,9 +52,12 @@ func TestCalls(t *testing.T) {
 			mov64X(r0, r1),
 			exit()), 111},
 	}
-	for _, tt := range tests {
+}
+
+func TestCalls(t *testing.T) {
+	for _, tt := range callCases() {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := runCase(t, tt.insns, nil)
+			got, err := runCase(t, tt.body, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,21 +85,34 @@ func callChain(stack ...int16) []insn.Instruction {
 	return out
 }
 
-// TestStackLimits checks the verifier's limits on calls at Prepare.
-func TestStackLimits(t *testing.T) {
-	tests := []struct {
-		name  string
-		insns []insn.Instruction
-		want  string // error, "" for none
-		depth int
-	}{
+// stackLimit is a program that Prepare must accept, with a stack depth,
+// or reject with an error, as the kernel's verifier does
+// (TestKernelStackLimits).
+type stackLimit struct {
+	name  string
+	insns []insn.Instruction
+	want  string // error, "" for none
+	depth int
+}
+
+func stackLimitCases() []stackLimit {
+	return []stackLimit{
 		{"8 frames", callChain(8, 8, 8, 8, 8, 8, 8, 8), "", 128},
 		{"9 frames", callChain(8, 8, 8, 8, 8, 8, 8, 8, 8), "the call stack of 9 frames is too deep", 0},
 		{"512 bytes in all", callChain(256, 240, 16), "", 512},
 		{"frames round up to 16 bytes", callChain(256, 241, 8), "combined stack size of 3 calls is 528 bytes, more than 512", 0},
 		{"one frame of 512", callChain(512), "", 512},
-		{"pointer arithmetic counts", prog(mov64X(insn.R1, insn.R10), alu64K(insn.ALUAdd, insn.R1, -520), mov64K(insn.R0, 0), exit()),
+		{"a pointer formed but not used", prog(mov64X(insn.R1, insn.R10), alu64K(insn.ALUAdd, insn.R1, -520), mov64K(insn.R0, 0), exit()), "", 0},
+		{"accesses through pointers count", prog(mov64X(insn.R1, insn.R10), alu64K(insn.ALUAdd, insn.R1, -520), st(insn.SizeB, insn.R1, 0, 0), mov64K(insn.R0, 0), exit()),
 			"combined stack size of 1 calls is 528 bytes", 0},
+		{"accesses by a callee count for its caller", prog(
+			mov64X(insn.R1, insn.R10),
+			alu64K(insn.ALUAdd, insn.R1, -40),
+			callLocal(1),
+			exit(),
+			st(insn.SizeB, insn.R1, 0, 0),
+			mov64K(insn.R0, 0),
+			exit()), "", 48},
 		{"recursion", prog(callLocal(1), exit(), callLocal(-1), exit()), "recursive call", 0},
 		{"tail calls below 256 bytes of callers' stack", prog(
 			st(insn.SizeB, insn.R10, -256, 0),
@@ -107,9 +121,23 @@ func TestStackLimits(t *testing.T) {
 			ldPseudo(insn.R2, insn.PseudoMapIdx, 0, 0),
 			mov64K(insn.R3, 0),
 			call(helperTailCall),
+			mov64K(insn.R0, 0),
 			exit()), "tail calls are not allowed when the call stack of previous frames is 256 bytes", 0},
+		{"tail calls below 240 bytes of callers' stack", prog(
+			st(insn.SizeB, insn.R10, -240, 0),
+			callLocal(1),
+			exit(),
+			ldPseudo(insn.R2, insn.PseudoMapIdx, 0, 0),
+			mov64K(insn.R3, 0),
+			call(helperTailCall),
+			mov64K(insn.R0, 0),
+			exit()), "", 240},
 	}
-	for _, tt := range tests {
+}
+
+// TestStackLimits checks the verifier's limits on calls at Prepare.
+func TestStackLimits(t *testing.T) {
+	for _, tt := range stackLimitCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := Prepare(tt.insns, &testEnv{maps: map[int32]uint64{0: 0x1000}})
 			switch {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -160,6 +161,73 @@ func TestKernelTailCalls(t *testing.T) {
 			}
 			if uint64(got) != c.want {
 				t.Errorf("kernel r0 = %d, test expects %d", got, c.want)
+			}
+		})
+	}
+}
+
+// TestKernelLoadStore runs the stack cases of loadStoreCases in the kernel.
+func TestKernelLoadStore(t *testing.T) {
+	requireKernel(t)
+	for _, c := range loadStoreCases() {
+		if !strings.HasPrefix(c.name, "stack") {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			lo, err := kernelRun(c.insns, nil)
+			if err != nil {
+				t.Fatalf("kernel: %v", err)
+			}
+			hi, err := kernelRun(append(append([]insn.Instruction{}, c.insns[:len(c.insns)-1]...), alu64K(insn.ALURsh, insn.R0, 32), exit()), nil)
+			if err != nil {
+				t.Fatalf("kernel: %v", err)
+			}
+			if got := uint64(hi)<<32 | uint64(lo); got != c.want {
+				t.Errorf("kernel r0 = %#x, test expects %#x", got, c.want)
+			}
+		})
+	}
+}
+
+// TestKernelCalls runs callCases in the kernel.
+func TestKernelCalls(t *testing.T) {
+	requireKernel(t)
+	for _, c := range callCases() {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := kernelRun(c.body, nil)
+			if err != nil {
+				t.Fatalf("kernel: %v", err)
+			}
+			if uint64(got) != c.want {
+				t.Errorf("kernel r0 = %d, test expects %d", got, c.want)
+			}
+		})
+	}
+}
+
+// TestKernelStackLimits checks that the kernel accepts and rejects the
+// programs of stackLimitCases as Prepare does.
+func TestKernelStackLimits(t *testing.T) {
+	requireKernel(t)
+	array, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.ProgramArray, KeySize: 4, ValueSize: 4, MaxEntries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer array.Close()
+	for _, c := range stackLimitCases() {
+		t.Run(c.name, func(t *testing.T) {
+			insns := append([]insn.Instruction{}, c.insns...)
+			for i := range insns {
+				if insns[i].IsLoadImm64() && insns[i].Src == insn.PseudoMapIdx {
+					insns[i].Src, insns[i].Imm = insn.PseudoMapFD, int32(array.FD())
+				}
+			}
+			p, err := kernelProgram(insns)
+			if err == nil {
+				p.Close()
+			}
+			if (err == nil) != (c.want == "") {
+				t.Errorf("kernel: %v; Prepare's verdict: %q", err, c.want)
 			}
 		})
 	}

@@ -36,9 +36,16 @@ func value(dst uint8, off int32) []insn.Instruction {
 	return ldPseudo(dst, insn.PseudoMapIdxValue, 0, off)
 }
 
-func TestLoadStore(t *testing.T) {
+// loadStoreCases are loads and stores of every size and kind; those whose
+// name starts with "stack" touch only the stack and also run in the kernel
+// (TestKernelLoadStore). Map 0's value holds the bytes -15, -14, ... 48.
+func loadStoreCases() []struct {
+	name  string
+	insns []insn.Instruction
+	want  uint64
+} {
 	const r0, r1, r10 = insn.R0, insn.R1, insn.R10
-	tests := []struct {
+	return []struct {
 		name  string
 		insns []insn.Instruction
 		want  uint64
@@ -47,25 +54,28 @@ func TestLoadStore(t *testing.T) {
 		{"stack w zero-extends", prog(ldImm64(r1, allOnes), stx(insn.SizeDW, r10, r1, -8), ldx(insn.SizeW, r0, r10, -8), exit()), 0xffffffff},
 		{"stack h", prog(ldImm64(r1, 0x1122334455667788), stx(insn.SizeDW, r10, r1, -8), ldx(insn.SizeH, r0, r10, -6), exit()), 0x5566},
 		{"stack b", prog(ldImm64(r1, 0x1122334455667788), stx(insn.SizeDW, r10, r1, -8), ldx(insn.SizeB, r0, r10, -1), exit()), 0x11},
-		{"stx b writes one byte", prog(st(insn.SizeDW, r10, -8, 0), mov64K(r1, 0x1ff), stx(insn.SizeB, r10, r1, -8), ldx(insn.SizeDW, r0, r10, -8), exit()), 0xff},
-		{"stx h", prog(st(insn.SizeDW, r10, -8, 0), mov64K(r1, -1), stx(insn.SizeH, r10, r1, -8), ldx(insn.SizeDW, r0, r10, -8), exit()), 0xffff},
-		{"stx w", prog(st(insn.SizeDW, r10, -8, 0), mov64K(r1, -1), stx(insn.SizeW, r10, r1, -4), ldx(insn.SizeDW, r0, r10, -8), exit()), 0xffffffff_00000000},
-		{"st dw imm sign-extends", prog(st(insn.SizeDW, r10, -8, -2), ldx(insn.SizeDW, r0, r10, -8), exit()), allOnes - 1},
-		{"st w", prog(st(insn.SizeDW, r10, -8, 0), st(insn.SizeW, r10, -8, -1), ldx(insn.SizeDW, r0, r10, -8), exit()), 0xffffffff},
-		{"st h", prog(st(insn.SizeDW, r10, -8, 0), st(insn.SizeH, r10, -8, 0x12345), ldx(insn.SizeDW, r0, r10, -8), exit()), 0x2345},
-		{"st b", prog(st(insn.SizeDW, r10, -8, 0), st(insn.SizeB, r10, -7, 0x1ab), ldx(insn.SizeDW, r0, r10, -8), exit()), 0xab00},
-		{"ldxsx b", prog(st(insn.SizeB, r10, -1, 0x80), ldxsx(insn.SizeB, r0, r10, -1), exit()), 0xffffffff_ffffff80},
-		{"ldxsx h", prog(st(insn.SizeH, r10, -2, 0x7fff), ldxsx(insn.SizeH, r0, r10, -2), exit()), 0x7fff},
-		{"ldxsx w", prog(st(insn.SizeW, r10, -4, -5), ldxsx(insn.SizeW, r0, r10, -4), exit()), allOnes - 4},
-		{"pointer arithmetic on the stack", prog(mov64X(r1, r10), alu64K(insn.ALUAdd, r1, -16), st(insn.SizeDW, r1, 8, 42), ldx(insn.SizeDW, r0, r10, -8), exit()), 42},
+		{"stack stx b writes one byte", prog(st(insn.SizeDW, r10, -8, 0), mov64K(r1, 0x1ff), stx(insn.SizeB, r10, r1, -8), ldx(insn.SizeDW, r0, r10, -8), exit()), 0xff},
+		{"stack stx h", prog(st(insn.SizeDW, r10, -8, 0), mov64K(r1, -1), stx(insn.SizeH, r10, r1, -8), ldx(insn.SizeDW, r0, r10, -8), exit()), 0xffff},
+		{"stack stx w", prog(st(insn.SizeDW, r10, -8, 0), mov64K(r1, -1), stx(insn.SizeW, r10, r1, -4), ldx(insn.SizeDW, r0, r10, -8), exit()), 0xffffffff_00000000},
+		{"stack st dw imm sign-extends", prog(st(insn.SizeDW, r10, -8, -2), ldx(insn.SizeDW, r0, r10, -8), exit()), allOnes - 1},
+		{"stack st w", prog(st(insn.SizeDW, r10, -8, 0), st(insn.SizeW, r10, -8, -1), ldx(insn.SizeDW, r0, r10, -8), exit()), 0xffffffff},
+		{"stack st h", prog(st(insn.SizeDW, r10, -8, 0), st(insn.SizeH, r10, -8, 0x12345), ldx(insn.SizeDW, r0, r10, -8), exit()), 0x2345},
+		{"stack st b", prog(st(insn.SizeDW, r10, -8, 0), st(insn.SizeB, r10, -7, 0x1ab), ldx(insn.SizeDW, r0, r10, -8), exit()), 0xab00},
+		{"stack ldxsx b", prog(st(insn.SizeB, r10, -1, 0x80), ldxsx(insn.SizeB, r0, r10, -1), exit()), 0xffffffff_ffffff80},
+		{"stack ldxsx h", prog(st(insn.SizeH, r10, -2, 0x7fff), ldxsx(insn.SizeH, r0, r10, -2), exit()), 0x7fff},
+		{"stack ldxsx w", prog(st(insn.SizeW, r10, -4, -5), ldxsx(insn.SizeW, r0, r10, -4), exit()), allOnes - 4},
+		{"stack pointer arithmetic", prog(mov64X(r1, r10), alu64K(insn.ALUAdd, r1, -16), st(insn.SizeDW, r1, 8, 42), ldx(insn.SizeDW, r0, r10, -8), exit()), 42},
 		{"map value", prog(value(r1, 8), st(insn.SizeW, r1, 0, 7), value(r1, 0), ldx(insn.SizeW, r0, r1, 8), exit()), 7},
 		{"map value load after stack", prog(st(insn.SizeDW, r10, -8, 1), value(r1, 0), ldx(insn.SizeDW, r0, r1, 16), ldx(insn.SizeDW, r1, r10, -8), alu64X(insn.ALUAdd, r0, r1), exit()), 0x0807060504030201 + 1},
 	}
+}
+
+func TestLoadStore(t *testing.T) {
 	init := make([]byte, 64)
 	for i := range init {
 		init[i] = byte(i - 15)
 	}
-	for _, tt := range tests {
+	for _, tt := range loadStoreCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			env, _ := valueEnv(t, init)
 			got, err := runCase(t, tt.insns, env)
