@@ -3,9 +3,8 @@ module github.com/bpfld/bpfld
 go 1.26.0
 
 require (
-	github.com/cilium/ebpf v0.22.0 // indirect
-	github.com/sirupsen/logrus v1.10.2 // indirect
-	golang.org/x/arch v0.32.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
+	github.com/cilium/ebpf v0.22.0
+	github.com/sirupsen/logrus v1.10.2
+	golang.org/x/sys v0.50.0
+	gopkg.in/yaml.v3 v3.0.1
 )
