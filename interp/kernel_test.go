@@ -232,3 +232,34 @@ func TestKernelStackLimits(t *testing.T) {
 		})
 	}
 }
+
+// kernelRun64 runs insns, whose last instruction is its exit, twice in
+// the kernel to get all 64 bits of R0.
+func kernelRun64(insns []insn.Instruction) (uint64, error) {
+	lo, err := kernelRun(insns, nil)
+	if err != nil {
+		return 0, err
+	}
+	hi, err := kernelRun(append(append([]insn.Instruction{}, insns[:len(insns)-1]...), alu64K(insn.ALURsh, insn.R0, 32), exit()), nil)
+	return uint64(hi)<<32 | uint64(lo), err
+}
+
+// TestKernelAtomics runs atomicCases in the kernel.
+func TestKernelAtomics(t *testing.T) {
+	requireKernel(t)
+	for _, c := range atomicCases() {
+		t.Run(c.name, func(t *testing.T) {
+			r0, err := kernelRun64(c.r0)
+			if err != nil {
+				t.Fatalf("kernel: %v", err)
+			}
+			mem, err := kernelRun64(c.mem)
+			if err != nil {
+				t.Fatalf("kernel: %v", err)
+			}
+			if r0 != c.wantR0 || mem != c.wantMem {
+				t.Errorf("kernel r0 = %#x, memory %#x; test expects %#x, %#x", r0, mem, c.wantR0, c.wantMem)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -89,11 +88,18 @@ func TestLoadStore(t *testing.T) {
 	}
 }
 
-func TestAtomics(t *testing.T) {
-	const r0, r1, r2 = insn.R0, insn.R1, insn.R2
-	// Each program works on the 8 bytes at offset 0 of map 0's value,
-	// which start as 0x00000000_0000000c, and returns R0; the test also
-	// checks the memory afterwards.
+// atomicCases apply every atomic operation to a stack slot holding 12. Each
+// yields two programs: one returns R0 (the fetched value where the
+// operation fetches into its source register), the other the slot's value
+// afterwards. They run here and in the kernel (TestKernelAtomics).
+type atomicCase struct {
+	name            string
+	r0, mem         []insn.Instruction
+	wantR0, wantMem uint64
+}
+
+func atomicCases() []atomicCase {
+	const r0, r1, r2, r10 = insn.R0, insn.R1, insn.R2, insn.R10
 	type want struct{ r0, mem uint64 }
 	tests := []struct {
 		name  string
@@ -102,7 +108,7 @@ func TestAtomics(t *testing.T) {
 		src   uint64 // R2 before
 		r0    uint64 // R0 before (cmpxchg)
 		want  want
-		fetch bool // R0 = R2 after, the fetched old value
+		fetch bool // the old value goes to R2
 	}{
 		{"add w", insn.AtomicAdd, insn.SizeW, 3, 0, want{0, 15}, false},
 		{"add dw", insn.AtomicAdd, insn.SizeDW, allOnes, 0, want{0, 11}, false},
@@ -121,19 +127,37 @@ func TestAtomics(t *testing.T) {
 		{"cmpxchg dw succeeds", insn.AtomicCmpXchg, insn.SizeDW, 77, 12, want{12, 77}, false},
 		{"cmpxchg dw compares all bits", insn.AtomicCmpXchg, insn.SizeDW, 77, 0x1_0000000c, want{12, 12}, false},
 	}
+	var out []atomicCase
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env, blk := valueEnv(t, []byte{12})
-			p := prog(value(r1, 0), ldImm64(r2, tt.src), ldImm64(r0, tt.r0), atomicOp(tt.size, r1, r2, 0, tt.op))
-			if tt.fetch {
-				p = append(p, mov64X(r0, r2))
-			}
-			got, err := runCase(t, append(p, exit()), env)
+		body := prog(
+			st(insn.SizeDW, r10, -8, 12),
+			mov64X(r1, r10),
+			alu64K(insn.ALUAdd, r1, -8),
+			ldImm64(r2, tt.src),
+			ldImm64(r0, tt.r0),
+			atomicOp(tt.size, r1, r2, 0, tt.op))
+		ret := prog(body)
+		if tt.fetch {
+			ret = append(ret, mov64X(r0, r2))
+		}
+		out = append(out, atomicCase{tt.name, append(ret, exit()), prog(body, ldx(insn.SizeDW, r0, r10, -8), exit()), tt.want.r0, tt.want.mem})
+	}
+	return out
+}
+
+func TestAtomics(t *testing.T) {
+	for _, c := range atomicCases() {
+		t.Run(c.name, func(t *testing.T) {
+			r0, err := runCase(t, c.r0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if m := binary.LittleEndian.Uint64(blk.Bytes()); got != tt.want.r0 || m != tt.want.mem {
-				t.Errorf("r0 = %#x, memory %#x; want %#x, %#x", got, m, tt.want.r0, tt.want.mem)
+			mem, err := runCase(t, c.mem, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r0 != c.wantR0 || mem != c.wantMem {
+				t.Errorf("r0 = %#x, memory %#x; want %#x, %#x", r0, mem, c.wantR0, c.wantMem)
 			}
 		})
 	}
