@@ -3,6 +3,7 @@ package interp
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/bpfld/bpfld/insn"
 )
@@ -25,7 +26,7 @@ func Prepare(insns []insn.Instruction, env Resolver) (*Program, error) {
 	p := &Program{
 		code:       make([]op, 0, s.numOps()+2),
 		slots:      make([]int32, 0, s.numOps()+2),
-		insns:      insns,
+		insns:      slices.Clone(insns), // for error messages, whatever the caller does with insns
 		funcs:      make(map[int32]bool),
 		id:         programIDs.Add(1),
 		stackDepth: depth,
