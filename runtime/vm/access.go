@@ -241,6 +241,12 @@ func (r *skbRules) access(off16 int16, size int, write bool) (int16, int, error)
 		if size > skbFieldSize || (write && size != skbFieldSize) {
 			return bad()
 		}
+		if write && (off == skbTCIndex || off == skbTCClassid || off == skbQueueMapping) {
+			// These are u16 in the kernel's skb: a write keeps the low
+			// half. (The kernel also ignores queue_mapping writes of
+			// 0xffff and more, which the VM does not.)
+			return off16, 2, nil
+		}
 	}
 	return off16, size, nil
 }

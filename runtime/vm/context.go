@@ -117,9 +117,6 @@ func (r *runner) setupSKB(p *program, in runtime.RunInput) (uint64, error) {
 		dataPtr += ethHLen
 	}
 	length := uint32(start + uint64(len(data)) - dataPtr)
-	if length == 0 {
-		return 0, fmt.Errorf("packet of %d bytes: nothing after the Ethernet header: %w", len(data), syscall.EINVAL)
-	}
 
 	ctx := r.skbCtx.Bytes()
 	clear(ctx)
@@ -238,6 +235,8 @@ func (r *runner) setupXDP(in runtime.RunInput) (uint64, error) {
 		dataOff, dataEnd, dataMeta := ne.Uint32(user[xdpData:]), ne.Uint32(user[xdpDataEnd:]), ne.Uint32(user[xdpDataMeta:])
 		ingress, rxq := ne.Uint32(user[xdpIngressIfidx:]), ne.Uint32(user[xdpRxQueueIndex:])
 		switch {
+		case dataEnd < uint32(size) && dataMeta == 0 && dataOff <= dataEnd:
+			return 0, fmt.Errorf("context: data_end %d leaves %d bytes of the packet in fragments: the VM has no multi-buffer XDP", dataEnd, uint32(size)-dataEnd)
 		case dataMeta != 0 || dataEnd > uint32(size) || dataOff > dataEnd:
 			return 0, fmt.Errorf("context: data %d, data_end %d, data_meta %d do not fit a packet of %d bytes: %w", dataOff, dataEnd, dataMeta, size, syscall.EINVAL)
 		case dataOff%4 != 0 || dataOff > xdpMetaMax:

@@ -155,10 +155,14 @@ func (r *resolver) Helper(id int32) (interp.Helper, error) {
 			return nil, err
 		}
 		return func(*interp.Machine, uint64, uint64, uint64, uint64, uint64) uint64 { return addr }, nil
-	case fnProbeRead, fnProbeReadKernel, fnProbeReadUser:
-		return probeRead, nil
-	case fnProbeReadStr, fnProbeReadKernelStr, fnProbeReadUserStr:
-		return probeReadStr, nil
+	case fnProbeRead, fnProbeReadUser:
+		return probeRead(false), nil
+	case fnProbeReadKernel:
+		return probeRead(true), nil
+	case fnProbeReadStr, fnProbeReadUserStr:
+		return probeReadStr(false), nil
+	case fnProbeReadKernelStr:
+		return probeReadStr(true), nil
 	case fnSkbLoadBytes:
 		return only(skb, skbLoadBytes)
 	case fnSkbLoadBytesRel:

@@ -90,40 +90,67 @@ func memberOffset(t btf.Type, name string) (uint32, bool) {
 	return 0, false
 }
 
-// bpf_probe_read_kernel(dst, size, unsafe_ptr), and its user and legacy
-// forms: VM memory is all one; a pointer the program may not read gives
-// -EFAULT and a zeroed dst.
-func probeRead(m *interp.Machine, pdst, size, src, _, _ uint64) uint64 {
-	dst, ok := argBytes(m, "bpf_probe_read", pdst, int(uint32(size)), true)
-	if !ok {
-		return 0
+// kernelSpace is where the kernel's half of the x86-64 address space
+// starts.
+const kernelSpace = 0xffff800000000000
+
+// readFault is the error of a probe read of memory the program may not
+// read. The VM's memory is all one, but the kernel's probe_read_kernel
+// helpers refuse user and non-canonical addresses with -ERANGE before
+// they try (copy_from_kernel_nofault_allowed), and the VM takes every
+// address below the kernel's half for one.
+func readFault(kernel bool, addr uint64) uint64 {
+	if kernel && addr < kernelSpace {
+		return negErrno(syscall.ERANGE)
 	}
-	b, err := m.Bytes(src, len(dst), false)
-	if err != nil {
-		clear(dst)
-		return negErrno(syscall.EFAULT)
-	}
-	copy(dst, b)
-	return 0
+	return negErrno(syscall.EFAULT)
 }
 
-// bpf_probe_read_kernel_str(dst, size, unsafe_ptr), and its user and
-// legacy forms: the string with its NUL, cut to size; the result is the
-// bytes copied, NUL included.
-func probeReadStr(m *interp.Machine, pdst, size, src, _, _ uint64) uint64 {
-	dst, ok := argBytes(m, "bpf_probe_read_str", pdst, int(uint32(size)), true)
-	if !ok || len(dst) == 0 {
+// probeRead returns bpf_probe_read_kernel(dst, size, unsafe_ptr) (kernel
+// true), or its user and legacy forms, which x86-64 serves from user
+// memory: a pointer the program may not read gives an error and a zeroed
+// dst.
+func probeRead(kernel bool) interp.Helper {
+	return func(m *interp.Machine, pdst, size, src, _, _ uint64) uint64 {
+		dst, ok := argBytes(m, "bpf_probe_read", pdst, int(uint32(size)), true)
+		if !ok {
+			return 0
+		}
+		if len(dst) == 0 {
+			if kernel && mem.Check(src, 1, false) != nil {
+				return readFault(kernel, src)
+			}
+			return 0
+		}
+		b, err := m.Bytes(src, len(dst), false)
+		if err != nil {
+			clear(dst)
+			return readFault(kernel, src)
+		}
+		copy(dst, b)
 		return 0
 	}
-	s, err := cString(m, src, len(dst))
-	switch {
-	case err != nil, len(s) < len(dst) && (len(s) == 0 || s[len(s)-1] != 0):
-		clear(dst)
-		return negErrno(syscall.EFAULT)
+}
+
+// probeReadStr returns bpf_probe_read_kernel_str(dst, size, unsafe_ptr)
+// (kernel true) or its user and legacy forms: the string with its NUL,
+// cut to size; the result is the bytes copied, NUL included.
+func probeReadStr(kernel bool) interp.Helper {
+	return func(m *interp.Machine, pdst, size, src, _, _ uint64) uint64 {
+		dst, ok := argBytes(m, "bpf_probe_read_str", pdst, int(uint32(size)), true)
+		if !ok || len(dst) == 0 {
+			return 0
+		}
+		s, err := cString(m, src, len(dst))
+		switch {
+		case err != nil, len(s) < len(dst) && (len(s) == 0 || s[len(s)-1] != 0):
+			clear(dst)
+			return readFault(kernel, src)
+		}
+		copy(dst, s)
+		if s[len(s)-1] != 0 {
+			dst[len(dst)-1] = 0
+		}
+		return uint64(len(s))
 	}
-	copy(dst, s)
-	if s[len(s)-1] != 0 {
-		dst[len(dst)-1] = 0
-	}
-	return uint64(len(s))
 }

@@ -1,0 +1,307 @@
+package vm
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"testing"
+
+	"github.com/bpfld/bpfld/insn"
+	"github.com/bpfld/bpfld/link"
+	"github.com/bpfld/bpfld/runtime"
+)
+
+// onStack stores data, zero-padded to whole 8-byte words, at r10+off.
+func onStack(off int16, data []byte) []insn.Instruction {
+	var out []insn.Instruction
+	for i := 0; i < len(data); i += 8 {
+		var w [8]byte
+		copy(w[:], data[i:])
+		out = append(out, ldImm64(1, binary.LittleEndian.Uint64(w[:]))...)
+		out = append(out, stx(insn.SizeDW, 10, 1, off+int16(i)))
+	}
+	return out
+}
+
+// stackPtr sets dst to r10+off.
+func stackPtr(dst uint8, off int16) []insn.Instruction {
+	return []insn.Instruction{movReg(dst, 10), addImm(dst, int32(off))}
+}
+
+// helperCase is one call of a helper in a hand-written program, run on
+// the VM and in the kernel.
+type helperCase struct {
+	name  string
+	typ   uint32
+	body  []insn.Instruction // leaves the result in r0
+	input []byte             // nil: 64 zero bytes (ctx for raw_tp)
+}
+
+// callWithCtx calls helper with r1 the context (saved in r6) and r2..r5
+// the given values.
+func callWithCtx(helper int32, args ...uint64) []insn.Instruction {
+	out := []insn.Instruction{movReg(6, 1)}
+	for i, a := range args {
+		out = append(out, ldImm64(uint8(i+2), a)...)
+	}
+	return append(out, movReg(1, 6), call(helper))
+}
+
+// csumDiffCall calls bpf_csum_diff on from and to stored on the stack.
+func csumDiffCall(from, to []byte, fromSize, toSize uint32, seed uint64) []insn.Instruction {
+	var out []insn.Instruction
+	out = append(out, onStack(-256, from)...)
+	out = append(out, onStack(-128, to)...)
+	out = append(out, stackPtr(1, -256)...)
+	out = append(out, movImm(2, int32(fromSize)))
+	out = append(out, stackPtr(3, -128)...)
+	out = append(out, movImm(4, int32(toSize)))
+	out = append(out, ldImm64(5, seed)...)
+	return append(out, call(fnCsumDiff))
+}
+
+// strArg, as an argument of printkCall, stands for a pointer to the
+// string "str" on the stack.
+const strArg = 0x5354525f50545221
+
+// printkCall calls bpf_trace_printk with a format on the stack and three
+// arguments.
+func printkCall(format string, a1, a2, a3 uint64) []insn.Instruction {
+	fb := append([]byte(format), 0)
+	var out []insn.Instruction
+	out = append(out, onStack(-256, fb)...)
+	out = append(out, onStack(-16, []byte("str\x00"))...)
+	for i, a := range []uint64{a1, a2, a3} {
+		r := uint8(3 + i)
+		if a == strArg {
+			out = append(out, stackPtr(r, -16)...)
+		} else {
+			out = append(out, ldImm64(r, a)...)
+		}
+	}
+	out = append(out, stackPtr(1, -256)...)
+	out = append(out, movImm(2, int32(len(fb))))
+	return append(out, call(fnTracePrintk))
+}
+
+// probeCall calls a probe_read helper into 16 bytes of stack from src.
+func probeCall(helper int32, size int32, src uint64) []insn.Instruction {
+	var out []insn.Instruction
+	out = append(out, onStack(-16, []byte("xxxxxxxxxxxxxxx"))...)
+	out = append(out, stackPtr(1, -16)...)
+	out = append(out, movImm(2, size))
+	out = append(out, ldImm64(3, src)...)
+	return append(out, call(helper))
+}
+
+// xdpCall calls an xdp helper that takes the context and a delta.
+func xdpCall(helper int32, delta int32) []insn.Instruction {
+	return []insn.Instruction{movImm(2, delta), call(helper)}
+}
+
+func helperCases() []helperCase {
+	w := func(vals ...uint32) []byte {
+		var b []byte
+		for _, v := range vals {
+			b = binary.BigEndian.AppendUint32(b, v)
+		}
+		return b
+	}
+	cases := []helperCase{
+		{name: "redirect", typ: typeTC, body: []insn.Instruction{movImm(1, 3), movImm(2, 0), call(fnRedirect)}},
+		{name: "redirect ingress", typ: typeTC, body: []insn.Instruction{movImm(1, 3), movImm(2, 1), call(fnRedirect)}},
+		{name: "redirect bad flags", typ: typeTC, body: []insn.Instruction{movImm(1, 3), movImm(2, 2), call(fnRedirect)}},
+		{name: "xdp redirect", typ: typeXDP, body: []insn.Instruction{movImm(1, 3), movImm(2, 0), call(fnRedirect)}},
+		{name: "xdp redirect flags", typ: typeXDP, body: []insn.Instruction{movImm(1, 3), movImm(2, 1), call(fnRedirect)}},
+		{name: "csum_update", typ: typeTC, body: callWithCtx(fnCsumUpdate, 5)},
+	}
+	for _, c := range []struct {
+		name         string
+		from, to     []byte
+		fsize, tsize uint32
+		seed         uint64
+	}{
+		{"both", w(0x0a000001, 0xc0a80001), w(0x01020304, 0xffffffff), 8, 8, 0},
+		{"to only", nil, w(0xdeadbeef, 0xdeadbeef), 0, 8, 0},
+		{"to seeded", nil, w(0xdeadbeef), 0, 4, 0x12345678},
+		{"from only", w(0xdeadbeef, 1), nil, 8, 0, 0},
+		{"from seeded", w(0xdeadbeef), nil, 4, 0, 0xffff0000},
+		{"none", nil, nil, 0, 0, 0x1234abcd},
+		{"none high seed", nil, nil, 0, 0, 0xffffffff12345678},
+		{"zeros", w(0, 0), w(0, 0), 8, 8, 0},
+		{"unaligned", w(1, 2), w(3, 4), 6, 8, 0},
+		{"odd", w(1, 2), w(3, 4), 5, 7, 0},
+		{"max", make([]byte, 96), make([]byte, 96), 96, 96, 7},
+	} {
+		cases = append(cases, helperCase{name: "csum_diff " + c.name, typ: typeTC, body: csumDiffCall(c.from, c.to, c.fsize, c.tsize, c.seed)})
+	}
+	big := onStack(-512, seq(512))
+	big = append(big, stackPtr(1, -512)...)
+	big = append(big, movImm(2, 260))
+	big = append(big, stackPtr(3, -260)...)
+	big = append(big, movImm(4, 260), movImm(5, 0), call(fnCsumDiff))
+	cases = append(cases, helperCase{name: "csum_diff over 512 bytes", typ: typeTC, body: big})
+	for _, c := range []struct {
+		name            string
+		off, from, to   uint64
+		flags           uint64
+		helper          int32
+		onlyChecksumSet bool
+	}{
+		{"l3 4", 24, 0x0200000a, 0x0100000a, 4, fnL3CsumReplace, false},
+		{"l3 2", 24, 0x0002, 0x3500, 2, fnL3CsumReplace, false},
+		{"l3 diff", 24, 0, 0x1234, 0, fnL3CsumReplace, false},
+		{"l3 diff from", 24, 1, 0x1234, 0, fnL3CsumReplace, false},
+		{"l3 size 3", 24, 1, 2, 3, fnL3CsumReplace, false},
+		{"l3 flags", 24, 1, 2, 0x14, fnL3CsumReplace, false},
+		{"l3 odd", 25, 1, 2, 4, fnL3CsumReplace, false},
+		{"l3 past", 64, 1, 2, 4, fnL3CsumReplace, false},
+		{"l3 last", 62, 1, 2, 4, fnL3CsumReplace, false},
+		{"l3 far", 0x10000, 1, 2, 4, fnL3CsumReplace, false},
+		{"l4 4", 40, 0x0200000a, 0x0100000a, 4, fnL4CsumReplace, false},
+		{"l4 pseudo", 40, 0x0200000a, 0x0100000a, 4 | fPseudoHdr, fnL4CsumReplace, false},
+		{"l4 2", 40, 0x0f27, 0x3500, 2, fnL4CsumReplace, false},
+		{"l4 2 high", 40, 0xffff0f27, 0x12343500, 2, fnL4CsumReplace, false},
+		{"l4 diff", 40, 0, 0xfffe, fPseudoHdr, fnL4CsumReplace, false},
+		{"l4 mangled zero", 50, 1, 2, 4 | fMarkMangled0, fnL4CsumReplace, false},
+		{"l4 mangled enforce", 50, 1, 2, 4 | fMarkMangled0 | fMarkEnforce, fnL4CsumReplace, false},
+		{"l4 mangled result", 40, 0, 0x5a05, fMarkMangled0, fnL4CsumReplace, false},
+		{"l4 ipv6", 40, 0, 0x1234, fIPv6 | fPseudoHdr, fnL4CsumReplace, false},
+		{"l4 bad flags", 40, 1, 2, 1 << 8, fnL4CsumReplace, false},
+	} {
+		cases = append(cases, helperCase{name: c.name, typ: typeTC, body: callWithCtx(c.helper, c.off, c.from, c.to, c.flags), input: udpPacket})
+	}
+	for _, c := range []struct {
+		name             string
+		off, size, flags uint64
+	}{
+		{"store", 10, 8, 0}, {"store recompute", 10, 8, fRecomputeCsum | fInvalidateHash},
+		{"store bad flags", 10, 8, 4}, {"store end", 56, 8, 0}, {"store past", 57, 8, 0},
+		{"store huge offset", 0x80000000, 8, 0},
+	} {
+		body := append([]insn.Instruction{movReg(6, 1)}, onStack(-8, []byte("ABCDEFGH"))...)
+		body = append(body, ldImm64(2, c.off)...)
+		body = append(body, stackPtr(3, -8)...)
+		body = append(body, movImm(4, int32(c.size)))
+		body = append(body, ldImm64(5, c.flags)...)
+		body = append(body, movReg(1, 6), call(fnSkbStoreBytes))
+		cases = append(cases, helperCase{name: c.name, typ: typeTC, body: body})
+	}
+	for _, c := range []struct {
+		name string
+		typ  uint32
+		off  uint64
+	}{{"load tc end", typeTC, 56}, {"load tc past", typeTC, 57}, {"load socket end", typeSocket, 42}, {"load socket past", typeSocket, 43}} {
+		body := []insn.Instruction{movReg(6, 1)}
+		body = append(body, ldImm64(2, c.off)...)
+		body = append(body, stackPtr(3, -8)...)
+		body = append(body, movImm(4, 8), movReg(1, 6), call(fnSkbLoadBytes))
+		cases = append(cases, helperCase{name: c.name, typ: c.typ, body: body, input: seq(64)})
+	}
+	for _, start := range []uint64{hdrStartMAC, hdrStartNet, 2} {
+		for _, off := range []uint64{0, 42, 50, 56} {
+			body := []insn.Instruction{movReg(6, 1)}
+			body = append(body, ldImm64(2, off)...)
+			body = append(body, stackPtr(3, -8)...)
+			body = append(body, movImm(4, 8), movImm(5, int32(start)), movReg(1, 6), call(fnSkbLoadBytesRel),
+				jeqImm(0, 0, 1), exit(), ldx(insn.SizeDW, 0, 10, -8))
+			cases = append(cases, helperCase{name: fmt.Sprintf("load relative %d+%d", start, off), typ: typeSocket, body: body, input: seq(64)})
+		}
+	}
+	for _, d := range []int32{-216, -217, -256, 50, 51, -4} {
+		cases = append(cases, helperCase{name: fmt.Sprintf("adjust_head %d", d), typ: typeXDP, body: xdpCall(fnXDPAdjustHead, d), input: seq(64)})
+	}
+	for _, d := range []int32{3456, 3457, -50, -51, 16} {
+		cases = append(cases, helperCase{name: fmt.Sprintf("adjust_tail %d", d), typ: typeXDP, body: xdpCall(fnXDPAdjustTail, d), input: seq(64)})
+	}
+	for _, d := range []int32{-4, -8, -3, 4, -216, -220, -256} {
+		cases = append(cases, helperCase{name: fmt.Sprintf("adjust_meta %d", d), typ: typeXDP, body: xdpCall(fnXDPAdjustMeta, d), input: seq(64)})
+	}
+	metaThenHead := append(xdpCall(fnXDPAdjustMeta, -8)[:0:0], movReg(6, 1))
+	metaThenHead = append(metaThenHead, xdpCall(fnXDPAdjustMeta, -8)...)
+	metaThenHead = append(metaThenHead, movReg(1, 6), movImm(2, -200), call(fnXDPAdjustHead))
+	cases = append(cases, helperCase{name: "adjust_meta then head", typ: typeXDP, body: metaThenHead, input: seq(64)})
+	cases = append(cases, helperCase{name: "xdp_get_buff_len", typ: typeXDP, body: []insn.Instruction{call(fnXDPGetBuffLen)}, input: seq(100)})
+	for _, c := range []struct {
+		name   string
+		helper int32
+		size   int32
+		src    uint64
+	}{
+		{"kernel null", fnProbeReadKernel, 8, 0},
+		{"kernel low", fnProbeReadKernel, 8, 0x1000},
+		{"kernel str null", fnProbeReadKernelStr, 8, 0},
+		{"user null", fnProbeReadUser, 8, 0},
+		{"user str null", fnProbeReadUserStr, 8, 0},
+		{"legacy null", fnProbeRead, 8, 0},
+		{"legacy str null", fnProbeReadStr, 8, 0},
+		{"kernel zero size", fnProbeReadKernel, 0, 0},
+	} {
+		cases = append(cases, helperCase{name: "probe_read " + c.name, typ: progTypeRawTP, body: probeCall(c.helper, c.size, c.src)})
+	}
+	for _, c := range []struct {
+		format     string
+		a1, a2, a3 uint64
+	}{
+		{"hello\n", 0, 0, 0},
+		{"%d %u %x", 0xffffffff, 0xffffffff, 0xffffffff},
+		{"%ld %lu %lx", 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff},
+		{"%lld %llu %llx", 1 << 63, 1 << 63, 1 << 63},
+		{"%i %X %%", 42, 0xabc, 0},
+		{"%5d|%-5d|%05d", 42, 42, 42},
+		{"%+d % d %+u", 42, 42, 42},
+		{"%c%c%c", 'a', 'b', 'c'},
+		{"%s|%10s|%-5s|", strArg, strArg, strArg},
+		{"%s", 0, 0, 0},
+		{"%d %d %d %d", 1, 2, 3},
+		{"%q", 1, 0, 0},
+		{"%sx", strArg, 0, 0},
+		{"%pK %px", 0x1234, 0x5678, 0},
+		{"%p", 0x1234, 0, 0},
+		{"%pI4 %pi4", strArg, strArg, 0},
+		{"%pks.", strArg, 0, 0},
+		{"tab\there", 0, 0, 0},
+		{"bell\a", 0, 0, 0},
+		{"%08x %-08x", 0xbeef, 0xbeef, 0},
+		{"%hd", 1, 0, 0},
+		{"%5%", 1, 0, 0},
+	} {
+		cases = append(cases, helperCase{name: fmt.Sprintf("trace_printk %q", c.format), typ: typeTC, body: printkCall(c.format, c.a1, c.a2, c.a3)})
+	}
+	return cases
+}
+
+// TestHelpersKernel runs every helper case on the VM and in the kernel
+// and compares return values and output packets.
+func TestHelpersKernel(t *testing.T) {
+	cases := helperCases()
+	var progs []*link.Program
+	for i, c := range cases {
+		progs = append(progs, asmProgram(fmt.Sprintf("h%d", i), c.typ, c.body, exit()))
+	}
+	img := &link.Image{Programs: progs}
+	k := newKernel(t, img)
+	vm := newVM(t, img)
+	for i, c := range cases {
+		name := fmt.Sprintf("h%d", i)
+		in := runtime.RunInput{Data: c.input}
+		if c.typ == progTypeRawTP {
+			in = runtime.RunInput{Context: zeros(64)}
+		} else if in.Data == nil {
+			in.Data = zeros(64)
+		}
+		want, kerr := k.Run(name, in)
+		got, err := vm.Run(name, in)
+		switch {
+		case kerr != nil && runtime.IsRejected(kerr):
+			t.Errorf("%s: the kernel rejects the test program: %v", c.name, kerr)
+		case (err != nil) != (kerr != nil):
+			t.Errorf("%s: vm error %v, kernel error %v", c.name, err, kerr)
+		case err != nil:
+		case got.Retval != want.Retval:
+			t.Errorf("%s: retval vm %#x (%d), kernel %#x (%d); trace %q", c.name, got.Retval, int32(got.Retval), want.Retval, int32(want.Retval), got.Trace)
+		case !bytes.Equal(got.Output, want.Output):
+			t.Errorf("%s: output\nvm     %x\nkernel %x", c.name, got.Output, want.Output)
+		}
+	}
+}
