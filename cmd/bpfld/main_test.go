@@ -88,7 +88,7 @@ func TestCommands(t *testing.T) {
 func TestManifests(t *testing.T) {
 	paths, _ := filepath.Glob("../../testdata/manifests/*.yaml")
 	paths = append(paths, "../../testdata/bench/bench.yaml")
-	for _, backend := range []string{"kernel"} {
+	for _, backend := range []string{"vm", "kernel"} {
 		for _, path := range paths {
 			t.Run(backend+"/"+filepath.Base(path), func(t *testing.T) {
 				if backend == "kernel" {
