@@ -32,7 +32,7 @@ func (rd *reader) loadLicenseAndVersion() error {
 			rd.obj.License = string(lic)
 		case SectionVersion:
 			if len(sec.Data) != 4 {
-				return fmt.Errorf("section %s: size %d, want 4 (a u32 kernel version)", sec.Name, len(sec.Data))
+				return fmt.Errorf("section %s: size %d, want 4 (a u32 kernel version)", sec, len(sec.Data))
 			}
 			rd.obj.KernelVersion = binary.LittleEndian.Uint32(sec.Data)
 			rd.obj.HasVersion = true
@@ -53,11 +53,11 @@ func (rd *reader) loadVariables() error {
 		}
 		if sym.Value > sec.Size || sec.Size-sym.Value < sym.Size {
 			return fmt.Errorf("section %s: variable %s: offset %#x and size %d lie outside the section (%d bytes)",
-				sec.Name, sym.Name, sym.Value, sym.Size, sec.Size)
+				sec, sym.Name, sym.Value, sym.Size, sec.Size)
 		}
 		vars, err := rd.datasec(sec.Name)
 		if err != nil {
-			return fmt.Errorf("section %s: %w", sec.Name, err)
+			return fmt.Errorf("section %s: %w", sec, err)
 		}
 		v := &Variable{
 			Name:       sym.Name,

@@ -67,11 +67,11 @@ func (rd *reader) dwarfMapDefs(syms []*Symbol) (map[string]mapDef, error) {
 // not need them.
 func (rd *reader) dwarf() (*dwarf.Data, error) {
 	secs := make(map[string][]byte)
-	for _, s := range rd.file.Sections {
+	for i, s := range rd.file.Sections {
 		if name, ok := strings.CutPrefix(s.Name, ".debug_"); ok {
 			b, err := s.Data()
 			if err != nil {
-				return nil, fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", s.Name, s.Size, s.Offset, err)
+				return nil, fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", rd.obj.Sections[i], s.Size, s.Offset, err)
 			}
 			secs[name] = b
 		}

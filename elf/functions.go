@@ -41,7 +41,7 @@ func (rd *reader) loadFunctions() error {
 		}
 		funcs, err := rd.sectionFunctions(sec, bySection[sec.Index])
 		if err != nil {
-			return fmt.Errorf("section %s: %w", sec.Name, err)
+			return fmt.Errorf("section %s: %w", sec, err)
 		}
 		for _, fn := range funcs {
 			rd.obj.Functions = append(rd.obj.Functions, fn)

@@ -48,7 +48,7 @@ func (rd *reader) loadLegacyMaps() error {
 			}
 			m, err := legacyMap(sec, sym, size)
 			if err != nil {
-				return fmt.Errorf("section %s: map %s: %w", sec.Name, sym.Name, err)
+				return fmt.Errorf("section %s: map %s: %w", sec, sym.Name, err)
 			}
 			rd.obj.Maps = append(rd.obj.Maps, m)
 		}

@@ -41,7 +41,7 @@ func (rd *reader) loadBTFMaps() error {
 			continue
 		}
 		if err := rd.loadMapsSection(sec); err != nil {
-			return fmt.Errorf("section %s: %w", sec.Name, err)
+			return fmt.Errorf("section %s: %w", sec, err)
 		}
 	}
 	return nil

@@ -90,7 +90,7 @@ func read(r io.ReaderAt, name string) (*Object, error) {
 // checkIdent looks at the ELF identification bytes before debug/elf does,
 // to tell the common ways of getting the wrong file apart clearly.
 func checkIdent(r io.ReaderAt) error {
-	var ident [goelf.EI_NIDENT]byte
+	var ident [64]byte // Elf64_Ehdr, starting with e_ident
 	n, err := r.ReadAt(ident[:], 0)
 	if n < len(goelf.ELFMAG) || string(ident[:len(goelf.ELFMAG)]) != goelf.ELFMAG {
 		if err != nil && err != io.EOF {
@@ -98,7 +98,7 @@ func checkIdent(r io.ReaderAt) error {
 		}
 		return fmt.Errorf("not an ELF file")
 	}
-	if n < len(ident) {
+	if n < goelf.EI_NIDENT {
 		return fmt.Errorf("truncated ELF header (%d bytes)", n)
 	}
 	switch goelf.Class(ident[goelf.EI_CLASS]) {
@@ -114,6 +114,9 @@ func checkIdent(r io.ReaderAt) error {
 		return fmt.Errorf("big-endian BPF objects are not supported")
 	default:
 		return fmt.Errorf("unknown ELF data encoding %d", ident[goelf.EI_DATA])
+	}
+	if n < len(ident) {
+		return fmt.Errorf("truncated ELF header (%d bytes)", n)
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func (rd *reader) loadRelocations() error {
 			continue
 		}
 		if s.Info == 0 || int(s.Info) >= len(rd.obj.Sections) {
-			return fmt.Errorf("section %s: target section index %d out of range (%d sections)", s.Name, s.Info, len(rd.obj.Sections))
+			return fmt.Errorf("section %s: target section index %d out of range (%d sections)", rd.obj.Sections[i], s.Info, len(rd.obj.Sections))
 		}
 		target := rd.obj.Sections[s.Info]
 		if isDebugSection(target.Name) {
@@ -60,7 +60,7 @@ func (rd *reader) loadRelocations() error {
 		for _, rel := range relocs {
 			if err := rd.checkRelocation(target, rel); err != nil {
 				return fmt.Errorf("section %s: relocation at offset %#x against %s: %w",
-					target.Name, rel.Offset, rd.obj.SymbolName(rel.Symbol), err)
+					target, rel.Offset, rd.obj.SymbolName(rel.Symbol), err)
 			}
 		}
 		target.Relocs = append(target.Relocs, relocs...)
@@ -76,10 +76,10 @@ func (rd *reader) readRelocations(sec *Section, s *goelf.Section) ([]Reloc, erro
 	}
 	data, err := s.Data()
 	if err != nil {
-		return nil, fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", s.Name, s.Size, s.Offset, err)
+		return nil, fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", sec, s.Size, s.Offset, err)
 	}
 	if len(data)%size != 0 {
-		return nil, fmt.Errorf("section %s: size %d is not a multiple of the entry size %d", s.Name, len(data), size)
+		return nil, fmt.Errorf("section %s: size %d is not a multiple of the entry size %d", sec, len(data), size)
 	}
 	relocs := make([]Reloc, len(data)/size)
 	for n := range relocs {
@@ -95,7 +95,7 @@ func (rd *reader) readRelocations(sec *Section, s *goelf.Section) ([]Reloc, erro
 		}
 		if rel.Symbol >= len(rd.obj.Symbols) {
 			return nil, fmt.Errorf("section %s: relocation %d at offset %#x: symbol index %d out of range (%d symbols) at byte %#x",
-				sec.Name, n, rel.Offset, rel.Symbol, len(rd.obj.Symbols), s.Offset+uint64(n*size))
+				sec, n, rel.Offset, rel.Symbol, len(rd.obj.Symbols), s.Offset+uint64(n*size))
 		}
 		relocs[n] = rel
 	}

@@ -36,19 +36,28 @@ func (rd *reader) loadSections() error {
 		}
 		data, err := s.Data()
 		if err != nil {
-			return fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", s.Name, s.Size, s.Offset, err)
+			return fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", sec, s.Size, s.Offset, err)
 		}
 		sec.Data = data
 		sec.Size = uint64(len(data)) // differs from sh_size for SHF_COMPRESSED
 
 		if sec.Kind == SectionCode {
 			if len(data)%insn.Size != 0 {
-				return fmt.Errorf("section %s: code size %d is not a multiple of %d", s.Name, len(data), insn.Size)
+				return fmt.Errorf("section %s: code size %d is not a multiple of %d", sec, len(data), insn.Size)
 			}
 			sec.Insns, _ = insn.Decode(data)
 		}
 	}
 	return nil
+}
+
+// String names the section for messages: its name, or "#index" for a
+// section without one.
+func (s *Section) String() string {
+	if s.Name == "" {
+		return fmt.Sprintf("#%d", s.Index)
+	}
+	return s.Name
 }
 
 // classifySection decides what a section holds, by its type, flags and

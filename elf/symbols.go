@@ -13,14 +13,15 @@ import (
 // empty name instead of an error.
 func (rd *reader) loadSymbols() error {
 	var symtab *goelf.Section
-	for _, s := range rd.file.Sections {
+	var symtabSec *Section
+	for i, s := range rd.file.Sections {
 		if s.Type != goelf.SHT_SYMTAB {
 			continue
 		}
 		if symtab != nil {
-			return fmt.Errorf("section %s: a second symbol table (the first is %s)", s.Name, symtab.Name)
+			return fmt.Errorf("section %s: a second symbol table (the first is %s)", rd.obj.Sections[i], symtabSec)
 		}
-		symtab = s
+		symtab, symtabSec = s, rd.obj.Sections[i]
 	}
 	rd.obj.Symbols = []Symbol{{}}
 	if symtab == nil {
@@ -29,21 +30,21 @@ func (rd *reader) loadSymbols() error {
 
 	data, err := symtab.Data()
 	if err != nil {
-		return fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", symtab.Name, symtab.Size, symtab.Offset, err)
+		return fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", symtabSec, symtab.Size, symtab.Offset, err)
 	}
 	if len(data)%goelf.Sym64Size != 0 {
-		return fmt.Errorf("section %s: size %d is not a multiple of the symbol size %d", symtab.Name, len(data), goelf.Sym64Size)
+		return fmt.Errorf("section %s: size %d is not a multiple of the symbol size %d", symtabSec, len(data), goelf.Sym64Size)
 	}
 	if int(symtab.Link) == 0 || int(symtab.Link) >= len(rd.file.Sections) {
-		return fmt.Errorf("section %s: string table index %d out of range", symtab.Name, symtab.Link)
+		return fmt.Errorf("section %s: string table index %d out of range", symtabSec, symtab.Link)
 	}
-	strtab := rd.file.Sections[symtab.Link]
+	strtab, strtabSec := rd.file.Sections[symtab.Link], rd.obj.Sections[symtab.Link]
 	if strtab.Type != goelf.SHT_STRTAB {
-		return fmt.Errorf("section %s: string table %s has type %s, not SHT_STRTAB", symtab.Name, strtab.Name, strtab.Type)
+		return fmt.Errorf("section %s: string table %s has type %s, not SHT_STRTAB", symtabSec, strtabSec, strtab.Type)
 	}
 	strs, err := strtab.Data()
 	if err != nil {
-		return fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", strtab.Name, strtab.Size, strtab.Offset, err)
+		return fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", strtabSec, strtab.Size, strtab.Offset, err)
 	}
 
 	n := len(data) / goelf.Sym64Size
@@ -55,7 +56,7 @@ func (rd *reader) loadSymbols() error {
 		name, ok := cString(strs, nameOff)
 		if !ok {
 			return fmt.Errorf("symbol %d: name offset %#x out of range of %s (%d bytes) at byte %#x",
-				i, nameOff, strtab.Name, len(strs), at)
+				i, nameOff, strtabSec, len(strs), at)
 		}
 		info, other := b[4], b[5]
 		shndx := goelf.SectionIndex(binary.LittleEndian.Uint16(b[6:8]))
