@@ -25,6 +25,8 @@ type Collection interface {
 	Update(name string, key, value []byte) error
 	// Delete removes key from map name; a missing key is no error.
 	Delete(name string, key []byte) error
+	// Keys returns every key of map name, in the backend's order.
+	Keys(name string) ([][]byte, error)
 	// Close releases everything the collection holds.
 	Close() error
 }

@@ -221,6 +221,27 @@ func (c *Collection) Delete(name string, key []byte) error {
 	return nil
 }
 
+// Keys implements runtime.Collection.
+func (c *Collection) Keys(name string) ([][]byte, error) {
+	m, err := c.mapNamed(name)
+	if err != nil {
+		return nil, err
+	}
+	var keys [][]byte
+	var prev any // nil: the first key
+	for {
+		next, err := m.NextKeyBytes(prev)
+		if err != nil {
+			return nil, fmt.Errorf("map %s: next key: %w", name, err)
+		}
+		if next == nil {
+			return keys, nil
+		}
+		keys = append(keys, next)
+		prev = next
+	}
+}
+
 func (c *Collection) mapNamed(name string) (*ebpf.Map, error) {
 	i, ok := c.mapIndex[name]
 	if !ok {
