@@ -26,7 +26,12 @@ func (b *backendFlags) register(fs *flag.FlagSet) {
 }
 
 // open loads a linked image on the chosen backend.
-func (b *backendFlags) open(img *link.Image, logLevel int) (runtime.Collection, error) {
+func (b *backendFlags) open(img *link.Image) (runtime.Collection, error) {
+	return b.openWith(img, kernel.Options{})
+}
+
+// openWith is open with options for the kernel backend.
+func (b *backendFlags) openWith(img *link.Image, kopts kernel.Options) (runtime.Collection, error) {
 	switch b.backend {
 	case "vm":
 		return openVM(img)
@@ -34,7 +39,7 @@ func (b *backendFlags) open(img *link.Image, logLevel int) (runtime.Collection, 
 		if err := kernel.Available(); err != nil {
 			return nil, inputError(err)
 		}
-		c, err := kernel.New(img, kernel.Options{})
+		c, err := kernel.New(img, kopts)
 		if errors.Is(err, kernel.ErrPermission) {
 			return nil, inputError(err)
 		}
@@ -54,19 +59,24 @@ func (b *backendFlags) loadManifest(path string) (*runtime.Runner, error) {
 	if err != nil {
 		return nil, inputError(err)
 	}
-	coll, err := b.open(img, 0)
+	coll, err := b.open(img)
 	if err != nil {
 		return nil, err
 	}
 	return &runtime.Runner{Collection: coll, Image: img, Manifest: m, Engine: b.engine}, nil
 }
 
-// loadError gives a load failure its exit code: 3 for a rejected program.
+// loadError gives a load failure its exit code, 3 for a rejected
+// program, and adds the tail of the verifier's log where there is one.
 func loadError(err error) error {
-	if runtime.IsRejected(err) {
-		return rejectedError(err)
+	var rej *runtime.RejectedError
+	if !errors.As(err, &rej) {
+		return err
 	}
-	return err
+	if rej.Log != "" {
+		return rejectedError(fmt.Errorf("%w\n%s", err, indent(tail(rej.Log, false))))
+	}
+	return rejectedError(err)
 }
 
 // errNoProgram is an unknown --prog.
