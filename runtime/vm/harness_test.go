@@ -22,6 +22,12 @@ const objDir = "../../testdata/objs"
 // linkObjects links test objects, in order, into one image.
 func linkObjects(t testing.TB, names ...string) *link.Image {
 	t.Helper()
+	return linkObjectsWith(t, link.Options{}, names...)
+}
+
+// linkObjectsWith links test objects with options.
+func linkObjectsWith(t testing.TB, opts link.Options, names ...string) *link.Image {
+	t.Helper()
 	var objs []*elf.Object
 	for _, n := range names {
 		o, err := elf.Open(filepath.Join(objDir, n))
@@ -30,7 +36,7 @@ func linkObjects(t testing.TB, names ...string) *link.Image {
 		}
 		objs = append(objs, o)
 	}
-	img, err := link.Link(objs, link.Options{})
+	img, err := link.Link(objs, opts)
 	if err != nil {
 		t.Fatalf("link %v: %v", names, err)
 	}

@@ -31,6 +31,9 @@ type runner struct {
 	// pkt is the packet buffer of skb and xdp runs: one page, as
 	// BPF_PROG_TEST_RUN allocates it, the packet after its headroom.
 	pkt *mem.Block
+	// kernCtx stands in for the kernel's struct behind the context
+	// (bpf_cast_to_kern_ctx), made when a program first asks for it.
+	kernCtx *mem.Block
 
 	// The state of the current run.
 	prog     *program
@@ -215,7 +218,7 @@ func newRunner(c *Collection) (*runner, error) {
 // close frees the runner's memory.
 func (r *runner) close() error {
 	errs := []error{r.m.Close()}
-	for _, b := range []*mem.Block{r.skbCtx, r.xdpCtx, r.pkt, r.raw} {
+	for _, b := range []*mem.Block{r.skbCtx, r.xdpCtx, r.pkt, r.raw, r.kernCtx} {
 		if b != nil {
 			errs = append(errs, b.Free())
 		}
