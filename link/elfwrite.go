@@ -193,24 +193,24 @@ func (f *elfFile) write(w io.Writer) error {
 	}
 	shoff := alignUp(pos, 8)
 
-	out := make([]byte, shoff+uint64(len(all))*shdrSize)
-	copy(out, []byte{0x7f, 'E', 'L', 'F', byte(goelf.ELFCLASS64), byte(goelf.ELFDATA2LSB), byte(goelf.EV_CURRENT)})
 	le := binary.LittleEndian
-	le.PutUint16(out[16:], uint16(goelf.ET_REL))
-	le.PutUint16(out[18:], uint16(goelf.EM_BPF))
-	le.PutUint32(out[20:], uint32(goelf.EV_CURRENT))
-	le.PutUint64(out[40:], shoff)
-	le.PutUint16(out[52:], ehdrSize)
-	le.PutUint16(out[58:], shdrSize)
-	le.PutUint16(out[60:], uint16(len(all)))
-	le.PutUint16(out[62:], uint16(strSec.index))
+	hdr := make([]byte, ehdrSize)
+	copy(hdr, []byte{0x7f, 'E', 'L', 'F', byte(goelf.ELFCLASS64), byte(goelf.ELFDATA2LSB), byte(goelf.EV_CURRENT)})
+	le.PutUint16(hdr[16:], uint16(goelf.ET_REL))
+	le.PutUint16(hdr[18:], uint16(goelf.EM_BPF))
+	le.PutUint32(hdr[20:], uint32(goelf.EV_CURRENT))
+	le.PutUint64(hdr[40:], shoff)
+	le.PutUint16(hdr[52:], ehdrSize)
+	le.PutUint16(hdr[58:], shdrSize)
+	le.PutUint16(hdr[60:], uint16(len(all)))
+	le.PutUint16(hdr[62:], uint16(strSec.index))
 
+	shdrs := make([]byte, len(all)*shdrSize)
 	for i, s := range all {
 		if i == 0 {
 			continue
 		}
-		copy(out[offs[i]:], s.data)
-		h := out[shoff+uint64(i)*shdrSize:]
+		h := shdrs[i*shdrSize:]
 		size := uint64(len(s.data))
 		if s.typ == goelf.SHT_NOBITS {
 			size = s.size
@@ -226,8 +226,45 @@ func (f *elfFile) write(w io.Writer) error {
 		le.PutUint64(h[48:], max(s.align, 1))
 		le.PutUint64(h[56:], s.entsize)
 	}
-	_, err := w.Write(out)
-	return err
+
+	// Write the pieces in file order, padding between them, without
+	// assembling the whole file in memory.
+	ew := &errWriter{w: w}
+	ew.write(hdr)
+	at := uint64(ehdrSize)
+	for i, s := range all {
+		if i == 0 || s.typ == goelf.SHT_NOBITS {
+			continue
+		}
+		ew.pad(offs[i] - at)
+		ew.write(s.data)
+		at = offs[i] + uint64(len(s.data))
+	}
+	ew.pad(shoff - at)
+	ew.write(shdrs)
+	return ew.err
+}
+
+// errWriter writes until the first error, and keeps it.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) write(b []byte) {
+	if e.err == nil && len(b) > 0 {
+		_, e.err = e.w.Write(b)
+	}
+}
+
+var zeros [64]byte
+
+func (e *errWriter) pad(n uint64) {
+	for n > 0 {
+		k := min(n, uint64(len(zeros)))
+		e.write(zeros[:k])
+		n -= k
+	}
 }
 
 func alignUp(n, align uint64) uint64 { return (n + align - 1) / align * align }

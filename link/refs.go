@@ -59,8 +59,12 @@ type ref struct {
 
 // numberFunctions gives every function of every object its dense index.
 func (l *linker) numberFunctions() {
-	l.funcs = make([]funcEntry, 1, 64)
-	l.funcIndex = make(map[*elf.Function]fid)
+	n := 1
+	for _, o := range l.objs {
+		n += len(o.Functions)
+	}
+	l.funcs = make([]funcEntry, 1, n)
+	l.funcIndex = make(map[*elf.Function]fid, n)
 	for _, o := range l.objs {
 		for _, fn := range o.Functions {
 			l.funcIndex[fn] = fid(len(l.funcs))
@@ -90,7 +94,7 @@ func (l *linker) refs(f fid) ([]ref, error) {
 func (l *linker) scan(o *object, fn *elf.Function) ([]ref, error) {
 	relocs := o.relocs[fn.Section.Index]
 	insns := fn.Insns()
-	var refs []ref
+	refs := make([]ref, 0, 4)
 	for i := 0; i < len(insns); i++ {
 		ins := insns[i]
 		slot := fn.Offset + i

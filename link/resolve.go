@@ -28,7 +28,13 @@ type linker struct {
 // whose type does not match their definition and, unless
 // opts.AllowUnresolved, on externs nothing defines.
 func resolve(objs []*elf.Object, opts Options) (*linker, error) {
-	l := &linker{opts: opts, syms: make([]symbol, 1), globals: make(map[string]sym)}
+	nsyms := 1
+	for _, o := range objs {
+		if o != nil {
+			nsyms += len(o.Symbols)
+		}
+	}
+	l := &linker{opts: opts, syms: make([]symbol, 1, nsyms), globals: make(map[string]sym, nsyms/2)}
 	for i, o := range objs {
 		if o == nil {
 			return nil, fmt.Errorf("object %d is nil", i)

@@ -56,12 +56,7 @@ func WriteObject(w io.Writer, objs []*elf.Object, opts Options) error {
 	if err := ow.layout(); err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := ow.file.write(&buf); err != nil {
-		return err
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	return ow.file.write(w)
 }
 
 // objWriter turns the resolved symbol state into an ELF object.
@@ -177,8 +172,14 @@ func (ow *objWriter) layoutCode() error {
 	for _, f := range ow.kept {
 		keep[f] = true
 	}
+	// Size the sections first, so that each is allocated once.
+	sizes := make(map[string]int)
+	for _, f := range ow.kept {
+		fn := l.funcs[f].fn
+		sizes[fn.Section.Name] += fn.Len * insn.Size
+	}
 	byName := make(map[string]*outSection)
-	var order []fid
+	order := make([]fid, 0, len(ow.kept))
 	for _, o := range l.objs {
 		for _, sec := range o.Sections {
 			if sec.Kind != elf.SectionCode {
@@ -192,12 +193,17 @@ func (ow *objWriter) layoutCode() error {
 				out := byName[sec.Name]
 				if out == nil {
 					out = &outSection{name: sec.Name, typ: goelf.SHT_PROGBITS,
-						flags: goelf.SHF_ALLOC | goelf.SHF_EXECINSTR, align: insn.Size}
+						flags: goelf.SHF_ALLOC | goelf.SHF_EXECINSTR, align: insn.Size,
+						data: make([]byte, 0, sizes[sec.Name])}
 					byName[sec.Name] = out
 					ow.codeSections = append(ow.codeSections, out)
 				}
 				of := &outFunc{sec: out, slot: len(out.data) / insn.Size, obj: o, fn: fn}
-				out.data = append(out.data, insn.Encode(fn.Insns())...)
+				start := len(out.data)
+				out.data = out.data[:start+fn.Len*insn.Size]
+				for i, ins := range fn.Insns() {
+					ins.Encode(out.data[start+i*insn.Size:])
+				}
 				of.sym = &outSym{
 					name: fn.Name, typ: goelf.STT_FUNC, sec: out,
 					value: uint64(of.slot) * insn.Size, size: uint64(fn.Len) * insn.Size,

@@ -56,11 +56,19 @@ func (ow *objWriter) buildBTF() error {
 	types = append(types, ow.mapsDatasecs(externMaps)...)
 	types = append(types, externs...)
 
-	builder, err := btf.NewBuilder(types, &btf.BuilderOptions{Deduplicate: true})
+	builder, err := btf.NewBuilder(nil, &btf.BuilderOptions{Deduplicate: true})
 	if err != nil {
 		return fmt.Errorf("BTF: %w", err)
 	}
-	ext, err := ow.buildExt(builder, funcs)
+	ids := make(map[btf.Type]btf.TypeID, len(types))
+	for _, t := range types {
+		id, err := builder.Add(t)
+		if err != nil {
+			return fmt.Errorf("BTF: %s: %w", t, err)
+		}
+		ids[t] = id
+	}
+	ext, err := ow.buildExt(builder, funcs, ids)
 	if err != nil {
 		return fmt.Errorf(".BTF.ext: %w", err)
 	}

@@ -13,6 +13,17 @@ import (
 // relocations of the output, in the forms clang writes and both libbpf
 // and cilium/ebpf read.
 func (ow *objWriter) relocateCode() error {
+	counts := make(map[*outSection]int)
+	for _, f := range ow.kept {
+		refs, err := ow.l.refs(f)
+		if err != nil {
+			return err
+		}
+		counts[ow.funcs[f].sec] += len(refs)
+	}
+	for s, n := range counts {
+		s.relocs = make([]outReloc, 0, n)
+	}
 	for _, f := range ow.kept {
 		of := ow.funcs[f]
 		refs, err := ow.l.refs(f)

@@ -52,14 +52,15 @@ type coreRecord struct {
 
 // buildExt encodes .BTF.ext for the output: func_info, line_info and CO-RE
 // relocations of every code section, moved to where each function
-// landed. The records themselves come from cilium/ebpf's
+// landed. Type ids come from the Builder (ids holds those of the types
+// already added); line records from cilium/ebpf's
 // btf.MarshalExtInfos, which also puts their strings (file names, source
-// lines) into the Builder; this function adds the section and CO-RE
-// accessor strings the same way and lays out the section's headers.
+// lines) into the Builder; the section and CO-RE accessor strings go in
+// the same way, and this function lays out the records and headers.
 //
 // func_info and line_info are written only when every written function
 // has its func_info: the kernel wants all or none.
-func (ow *objWriter) buildExt(b *btf.Builder, funcs map[fid]*btf.Func) ([]byte, error) {
+func (ow *objWriter) buildExt(b *btf.Builder, funcs map[fid]*btf.Func, ids map[btf.Type]btf.TypeID) ([]byte, error) {
 	withFuncs := len(ow.kept) > 0
 	for _, f := range ow.kept {
 		withFuncs = withFuncs && funcs[f] != nil
@@ -67,34 +68,58 @@ func (ow *objWriter) buildExt(b *btf.Builder, funcs map[fid]*btf.Func) ([]byte, 
 
 	var secs []*extSection
 	var strs []string
+	// Line records are made by btf.MarshalExtInfos, one function at a
+	// time, from placeholder instructions that carry the lines; their
+	// offsets are then put right.
+	var placeholders asm.Instructions
+	nfuncs, nlines := make(map[*outSection]int), make(map[*outSection]int)
+	for _, f := range ow.kept {
+		of := ow.funcs[f]
+		nfuncs[of.sec]++
+		nlines[of.sec] += len(functionLines(of.obj, of.fn))
+	}
 	for _, sec := range ow.codeSections {
-		insns := make(asm.Instructions, len(sec.data)/insn.Size)
-		for i := range insns {
-			insns[i] = asm.Mov.Imm(asm.R0, 0)
-		}
 		es := &extSection{name: sec.name}
+		if withFuncs {
+			es.funcs = make([]byte, 0, nfuncs[sec]*funcInfoSize)
+			es.lines = make([]byte, 0, nlines[sec]*lineInfoSize)
+		}
 		for _, f := range ow.kept {
 			of := ow.funcs[f]
 			if of.sec != sec {
 				continue
 			}
 			if withFuncs {
-				insns[of.slot] = btf.WithFuncMetadata(insns[of.slot], funcs[f])
-				for _, li := range functionLines(of.obj, of.fn) {
-					at := of.slot + int(li.Offset) - of.fn.Offset
-					insns[at] = insns[at].WithSource(li.Line)
+				id, ok := ids[funcs[f]]
+				if !ok {
+					return nil, fmt.Errorf("function %s: no BTF id", of.sym.name)
+				}
+				es.funcs = binary.LittleEndian.AppendUint32(es.funcs, uint32(of.slot*insn.Size))
+				es.funcs = binary.LittleEndian.AppendUint32(es.funcs, uint32(id))
+				lines := functionLines(of.obj, of.fn)
+				placeholders = placeholders[:0]
+				for _, li := range lines {
+					placeholders = append(placeholders, asm.Mov.Imm(asm.R0, 0).WithSource(li.Line))
+				}
+				if len(placeholders) > 0 {
+					_, recs, err := btf.MarshalExtInfos(placeholders, b)
+					if err != nil {
+						return nil, fmt.Errorf("function %s: line info: %w", of.sym.name, err)
+					}
+					if len(recs) != len(lines)*lineInfoSize {
+						return nil, fmt.Errorf("function %s: %d line records gave %d bytes", of.sym.name, len(lines), len(recs))
+					}
+					for i, li := range lines {
+						slot := of.slot + int(li.Offset) - of.fn.Offset
+						binary.LittleEndian.PutUint32(recs[i*lineInfoSize:], uint32(slot*insn.Size))
+					}
+					es.lines = append(es.lines, recs...)
 				}
 			}
 			if err := ow.coreRecords(b, of, es); err != nil {
 				return nil, err
 			}
 		}
-		fi, li, err := btf.MarshalExtInfos(insns, b)
-		if err != nil {
-			return nil, fmt.Errorf("section %s: %w", sec.name, err)
-		}
-		es.funcs = recordsInBytes(fi, funcInfoSize)
-		es.lines = recordsInBytes(li, lineInfoSize)
 		if len(es.funcs) == 0 && len(es.lines) == 0 && len(es.core) == 0 {
 			continue
 		}
@@ -205,23 +230,17 @@ func addStrings(b *btf.Builder, strs []string) ([]uint32, error) {
 	return offs, nil
 }
 
-// recordsInBytes turns the instruction offsets of kernel-format records
-// (in instructions) into the .BTF.ext form (in bytes).
-func recordsInBytes(recs []byte, size int) []byte {
-	for i := 0; i+size <= len(recs); i += size {
-		off := binary.LittleEndian.Uint32(recs[i:])
-		binary.LittleEndian.PutUint32(recs[i:], off*insn.Size)
-	}
-	return recs
-}
-
 // encodeExt lays out .BTF.ext: the header, then func_info, line_info and
 // CO-RE relocations, each a record size followed by one block per section
 // (name, count, records).
 func encodeExt(secs []*extSection) []byte {
 	le := binary.LittleEndian
 	sub := func(recSize int, records func(es *extSection) ([]byte, int)) []byte {
-		out := le.AppendUint32(nil, uint32(recSize))
+		size := 4
+		for _, es := range secs {
+			size += 8 + len(es.funcs) + len(es.lines) + len(es.core)*coreReloSize
+		}
+		out := le.AppendUint32(make([]byte, 0, size), uint32(recSize))
 		for _, es := range secs {
 			recs, n := records(es)
 			if n == 0 {
