@@ -1,6 +1,7 @@
 package link_test
 
 import (
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -329,4 +330,57 @@ func TestGlobalData(t *testing.T) {
 	if c := img.Map("counters"); c == nil || strings.Join(c.Objects, ",") != "lib.bpf.o,main.bpf.o" {
 		t.Errorf("extern map counters: objects %v, want lib.bpf.o and main.bpf.o", c.Objects)
 	}
+}
+
+// TestSlots checks that `.values` of prog arrays and maps of maps reach
+// MapSpec.Slots by name.
+func TestSlots(t *testing.T) {
+	img := linkObjects(t, "maps.bpf.o")
+	for name, want := range map[string]map[uint32]string{
+		"outer_arr":  {0: "inner_a", 1: "inner_b"},
+		"outer_hash": {3: "inner_b"},
+		"progs":      {0: "prog_a", 3: "prog_b"},
+	} {
+		m := img.Map(name)
+		if m == nil {
+			t.Errorf("no map %s", name)
+			continue
+		}
+		if len(m.Slots) != len(want) {
+			t.Errorf("%s: slots %v, want %v", name, m.Slots, want)
+			continue
+		}
+		for k, v := range want {
+			if m.Slots[k] != v {
+				t.Errorf("%s: slots %v, want %v", name, m.Slots, want)
+				break
+			}
+		}
+	}
+	if outer := img.Map("outer_arr"); outer.Inner == nil || outer.Inner.Name != "outer_arr.inner" {
+		t.Errorf("outer_arr: inner map template %+v", outer.Inner)
+	}
+}
+
+// TestKconfigOverride checks that Options.Kconfig values reach the
+// .kconfig map.
+func TestKconfigOverride(t *testing.T) {
+	img, err := link.Link(readObjects(t, "kconfig.bpf.o"), link.Options{Kconfig: map[string]string{"CONFIG_HZ": "1000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := img.Map(".kconfig")
+	if m == nil {
+		t.Fatal("no .kconfig map")
+	}
+	for _, v := range m.Variables {
+		if v.Name != "CONFIG_HZ" {
+			continue
+		}
+		if got := binary.LittleEndian.Uint32(m.Data[v.Offset:]); got != 1000 {
+			t.Errorf("CONFIG_HZ = %d, want 1000", got)
+		}
+		return
+	}
+	t.Errorf("no CONFIG_HZ in .kconfig: %v", m.Variables)
 }

@@ -3,6 +3,7 @@ package link_test
 import (
 	"bytes"
 	goelf "debug/elf"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -233,5 +234,54 @@ func TestWritePartial(t *testing.T) {
 		if gp == nil || len(gp.Insns) != len(wp.Insns) {
 			t.Errorf("program %s differs after a partial link", wp.Name)
 		}
+	}
+}
+
+// TestWriteErrors checks the errors that only writing an object can meet:
+// inputs whose license or version differ, as libbpf's linker refuses them.
+func TestWriteErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(objs []*elf.Object)
+		err    string
+	}{
+		{
+			name:   "license",
+			change: func(objs []*elf.Object) { objs[1].License = "Dual BSD/GPL" },
+			err:    `license "Dual BSD/GPL" of conflict_b.bpf.o differs from "GPL" of kind_a.bpf.o`,
+		},
+		{
+			name: "kernel version",
+			change: func(objs []*elf.Object) {
+				objs[0].KernelVersion, objs[0].HasVersion = 0x060c00, true
+				objs[1].KernelVersion, objs[1].HasVersion = 0x060d00, true
+			},
+			err: `kernel version 0x60d00 of conflict_b.bpf.o differs from 0x60c00 of kind_a.bpf.o`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := readObjects(t, "kind_a.bpf.o", "conflict_b.bpf.o")
+			tc.change(objs)
+			err := link.WriteObject(io.Discard, objs, link.Options{})
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("error %v, want %s", err, tc.err)
+			}
+		})
+	}
+}
+
+// TestDataSectionConflict checks that a data section read-only in one
+// object and writable in another is refused.
+func TestDataSectionConflict(t *testing.T) {
+	objs := readObjects(t, "kind_a.bpf.o", "main.bpf.o")
+	for _, s := range objs[1].Sections {
+		if s.Name == ".data" {
+			s.ReadOnly = true
+		}
+	}
+	_, err := link.Link(objs, link.Options{AllowUnresolved: true})
+	want := "section .data is read-only in main.bpf.o but writable in kind_a.bpf.o"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
 	}
 }
