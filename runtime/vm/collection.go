@@ -37,8 +37,10 @@ type Collection struct {
 	ringBufs   []*maps.RingBuf
 
 	// mu serialises loading, freezing and prog array updates.
-	mu     sync.Mutex
-	progs  map[string]*program
+	mu sync.Mutex
+	// progs holds the loaded programs by name. Loading publishes a new
+	// map; runs read it without locking.
+	progs  atomic.Pointer[map[string]*program]
 	frozen bool
 	// owners holds the program type of each prog array, set by the first
 	// program that uses it or goes into it, as the kernel's
@@ -53,7 +55,7 @@ type Collection struct {
 	task *mem.Block
 
 	pool   runnerPool
-	closed bool
+	closed atomic.Bool
 }
 
 var _ runtime.Collection = (*Collection)(nil)
@@ -74,10 +76,10 @@ func New(img *link.Image, opts Options) (*Collection, error) {
 		opts:       opts,
 		mapIndex:   make(map[string]int, len(img.Maps)),
 		progArrays: make(map[uint64]*maps.ProgArray),
-		progs:      make(map[string]*program),
 		owners:     make(map[*maps.ProgArray]uint32),
 	}
 	c.byID.Store(new([]*program))
+	c.progs.Store(&map[string]*program{})
 	for i, ms := range img.Maps {
 		m, err := c.newMap(ms)
 		if err != nil {
@@ -199,7 +201,7 @@ func (c *Collection) SetSlot(progArray string, slot uint32, prog string) error {
 	if err := c.loadLocked(prog); err != nil {
 		return err
 	}
-	p := c.progs[prog]
+	p := (*c.progs.Load())[prog]
 	if err := c.claim(pa, p.typ); err != nil {
 		return fmt.Errorf("prog array %s: slot %d = %s: %w", progArray, slot, prog, err)
 	}
@@ -282,10 +284,9 @@ func (c *Collection) freezeLocked() error {
 func (c *Collection) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
+	if c.closed.Swap(true) {
 		return nil
 	}
-	c.closed = true
 	errs := []error{c.pool.close()}
 	for _, m := range c.maps {
 		errs = append(errs, m.Close())

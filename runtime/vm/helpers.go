@@ -63,6 +63,10 @@ const (
 	fnXDPLoadBytes        = 189
 	fnXDPStoreBytes       = 190
 	fnMapLookupPercpuElem = 195
+	fnSkbPullData         = 39
+	fnPerCPUPtr           = 153
+	fnThisCPUPtr          = 154
+	fnStrncmp             = 182
 	fnKtimeGetTaiNs       = 208
 )
 
@@ -163,6 +167,14 @@ func (r *resolver) Helper(id int32) (interp.Helper, error) {
 		return probeReadStr(false), nil
 	case fnProbeReadKernelStr:
 		return probeReadStr(true), nil
+	case fnStrncmp:
+		return strncmp, nil
+	case fnPerCPUPtr:
+		return perCPUPtr, nil
+	case fnThisCPUPtr:
+		return thisCPUPtr, nil
+	case fnSkbPullData:
+		return only(skbWriter, skbPullData)
 	case fnSkbLoadBytes:
 		return only(skb, skbLoadBytes)
 	case fnSkbLoadBytesRel:

@@ -9,6 +9,7 @@ import (
 	"github.com/bpfld/bpfld/insn"
 	"github.com/bpfld/bpfld/link"
 	"github.com/bpfld/bpfld/runtime"
+	"github.com/bpfld/bpfld/runtime/maps"
 )
 
 // onStack stores data, zero-padded to whole 8-byte words, at r10+off.
@@ -114,6 +115,9 @@ func helperCases() []helperCase {
 		{name: "xdp redirect", typ: typeXDP, body: []insn.Instruction{movImm(1, 3), movImm(2, 0), call(fnRedirect)}},
 		{name: "xdp redirect flags", typ: typeXDP, body: []insn.Instruction{movImm(1, 3), movImm(2, 1), call(fnRedirect)}},
 		{name: "csum_update", typ: typeTC, body: callWithCtx(fnCsumUpdate, 5)},
+		{name: "pull_data 0", typ: typeTC, body: callWithCtx(fnSkbPullData, 0)},
+		{name: "pull_data all", typ: typeTC, body: callWithCtx(fnSkbPullData, 64)},
+		{name: "pull_data more", typ: typeTC, body: callWithCtx(fnSkbPullData, 65)},
 	}
 	for _, c := range []struct {
 		name         string
@@ -198,6 +202,19 @@ func helperCases() []helperCase {
 		body = append(body, movImm(4, 8), movReg(1, 6), call(fnSkbLoadBytes))
 		cases = append(cases, helperCase{name: c.name, typ: c.typ, body: body, input: seq(64)})
 	}
+	for _, c := range []struct {
+		name string
+		typ  uint32
+		ins  insn.Instruction
+	}{
+		{"ld_abs socket", typeSocket, insn.Instruction{OpCode: uint8(insn.ClassLD) | insn.ModeABS | insn.SizeW, Imm: 2}},
+		{"ld_abs tc", typeTC, insn.Instruction{OpCode: uint8(insn.ClassLD) | insn.ModeABS | insn.SizeH, Imm: 12}},
+		{"ld_abs past", typeSocket, insn.Instruction{OpCode: uint8(insn.ClassLD) | insn.ModeABS | insn.SizeB, Imm: 50}},
+		{"ld_ind", typeSocket, insn.Instruction{OpCode: uint8(insn.ClassLD) | insn.ModeIND | insn.SizeB, Src: 7, Imm: 3}},
+	} {
+		body := []insn.Instruction{movReg(6, 1), movImm(7, 40), movImm(0, 99), c.ins}
+		cases = append(cases, helperCase{name: c.name, typ: c.typ, body: body, input: seq(64)})
+	}
 	for _, start := range []uint64{hdrStartMAC, hdrStartNet, 2} {
 		for _, off := range []uint64{0, 42, 50, 56} {
 			body := []insn.Instruction{movReg(6, 1)}
@@ -240,6 +257,17 @@ func helperCases() []helperCase {
 		cases = append(cases, helperCase{name: "probe_read " + c.name, typ: progTypeRawTP, body: probeCall(c.helper, c.size, c.src)})
 	}
 	for _, c := range []struct {
+		s1, s2 string
+		size   int32
+	}{{"abc", "abc", 4}, {"abd", "abc", 4}, {"abb", "abc", 4}, {"ab", "abc", 3}, {"abc", "ab", 4}, {"abc", "abd", 2}} {
+		body := onStack(-32, []byte(c.s1+"\x00"))
+		body = append(body, stackPtr(1, -32)...)
+		body = append(body, movImm(2, c.size))
+		body = append(body, ldMapValue(3, 0, int32(bytes.Index(helperStrings, []byte(c.s2+"\x00"))))...)
+		body = append(body, call(fnStrncmp))
+		cases = append(cases, helperCase{name: fmt.Sprintf("strncmp %q %q %d", c.s1, c.s2, c.size), typ: typeTC, body: body})
+	}
+	for _, c := range []struct {
 		format     string
 		a1, a2, a3 uint64
 	}{
@@ -271,6 +299,9 @@ func helperCases() []helperCase {
 	return cases
 }
 
+// helperStrings is the .rodata of the helper cases: constant strings.
+var helperStrings = []byte("abc\x00\x00\x00\x00\x00ab\x00\x00\x00\x00\x00\x00abd\x00\x00\x00\x00\x00")
+
 // TestHelpersKernel runs every helper case on the VM and in the kernel
 // and compares return values and output packets.
 func TestHelpersKernel(t *testing.T) {
@@ -279,7 +310,8 @@ func TestHelpersKernel(t *testing.T) {
 	for i, c := range cases {
 		progs = append(progs, asmProgram(fmt.Sprintf("h%d", i), c.typ, c.body, exit()))
 	}
-	img := &link.Image{Programs: progs}
+	img := &link.Image{Programs: progs, Maps: []*link.MapSpec{{Name: ".rodata", Type: uint32(maps.TypeArray),
+		KeySize: 4, ValueSize: uint32(len(helperStrings)), MaxEntries: 1, Data: helperStrings, Frozen: true}}}
 	k := newKernel(t, img)
 	vm := newVM(t, img)
 	for i, c := range cases {

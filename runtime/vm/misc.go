@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfld/bpfld/interp"
+	"github.com/bpfld/bpfld/runtime/maps"
 )
 
 // clockBase relates Go's monotonic clock to the kernel's clocks, read once:
@@ -93,3 +94,44 @@ func getCurrentComm(m *interp.Machine, pbuf, size, _, _, _ uint64) uint64 {
 	copy(buf[:len(buf)-1], comm())
 	return 0
 }
+
+// bpf_strncmp(s1, s1_sz, s2): the kernel's strncmp of s1 (s1_sz bytes)
+// and the string s2: -1, 0 or 1.
+func strncmp(m *interp.Machine, ps1, size, ps2, _, _ uint64) uint64 {
+	const name = "bpf_strncmp"
+	s1, ok := argBytes(m, name, ps1, int(uint32(size)), false)
+	if !ok {
+		return 0
+	}
+	s2, err := cString(m, ps2, len(s1))
+	if err != nil {
+		return fail(m, name, "s2: %v", err)
+	}
+	for i, c1 := range s1 {
+		var c2 byte
+		if i < len(s2) {
+			c2 = s2[i]
+		}
+		switch {
+		case c1 < c2:
+			return uint64(1<<64 - 1)
+		case c1 > c2:
+			return 1
+		case c1 == 0:
+			return 0
+		}
+	}
+	return 0
+}
+
+// bpf_per_cpu_ptr(percpu_ptr, cpu): the VM's stand-ins of per-CPU kernel
+// variables have one copy, which every possible CPU shares.
+func perCPUPtr(m *interp.Machine, p, cpu, _, _, _ uint64) uint64 {
+	if uint32(cpu) >= uint32(maps.PossibleCPUs()) {
+		return 0
+	}
+	return p
+}
+
+// bpf_this_cpu_ptr(percpu_ptr): the one copy of a stand-in.
+func thisCPUPtr(m *interp.Machine, p, _, _, _, _ uint64) uint64 { return p }

@@ -34,10 +34,10 @@ func (c *Collection) LoadProgram(name string) error {
 
 // loadLocked is LoadProgram; the caller holds c.mu.
 func (c *Collection) loadLocked(name string) error {
-	if c.closed {
-		return errors.New("collection is closed")
+	if c.closed.Load() {
+		return errClosed
 	}
-	if _, ok := c.progs[name]; ok {
+	if c.program(name) != nil {
 		return nil
 	}
 	lp := c.img.Program(name)
@@ -64,16 +64,19 @@ func (c *Collection) loadLocked(name string) error {
 	copy(next, old)
 	next = append(next, p)
 	c.byID.Store(&next)
-	c.progs[name] = p
+	progs := make(map[string]*program, len(next))
+	for _, q := range next {
+		progs[q.name] = q
+	}
+	c.progs.Store(&progs)
 	return nil
 }
 
+// errClosed is the error of using a closed collection.
+var errClosed = errors.New("collection is closed")
+
 // program returns the loaded program name, or nil.
-func (c *Collection) program(name string) *program {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.progs[name]
-}
+func (c *Collection) program(name string) *program { return (*c.progs.Load())[name] }
 
 // TailCallTarget implements interp.TailCaller: the program in slot index
 // of the prog array whose pointer is progArray, or nil for an empty slot,

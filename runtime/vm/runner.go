@@ -56,10 +56,16 @@ func (c *Collection) Run(name string, in runtime.RunInput) (*runtime.RunResult, 
 	default:
 		return nil, fmt.Errorf("unknown engine %q (want interp or jit)", in.Engine)
 	}
-	if err := c.LoadProgram(name); err != nil {
-		return nil, err
+	if c.closed.Load() {
+		return nil, errClosed
 	}
 	p := c.program(name)
+	if p == nil {
+		if err := c.LoadProgram(name); err != nil {
+			return nil, err
+		}
+		p = c.program(name)
+	}
 	r, err := c.pool.get(c)
 	if err != nil {
 		return nil, err
@@ -134,8 +140,8 @@ func (r *runner) Packet(ctx uint64) []byte {
 	if r.prog == nil || r.prog.kind != runtime.ContextSKB {
 		return nil
 	}
-	data, end := r.ptr(skbPrivData), r.ptr(skbPrivDataEnd)
-	return r.pktBytes(data, end)
+	data := r.ptr(skbPrivData)
+	return r.pktBytes(data, data+uint64(ne.Uint32(r.ctx[skbLen:])))
 }
 
 // runnerPool keeps the runners of a collection: one per goroutine running

@@ -116,6 +116,19 @@ func skbStoreBytes(m *interp.Machine, pctx, offset, pfrom, n, flags uint64) uint
 	return 0
 }
 
+// bpf_skb_pull_data(skb, len): the test run's skb is all linear, so this
+// only fails (-ENOMEM, as pskb_may_pull) for more than the packet holds.
+func skbPullData(m *interp.Machine, pctx, n, _, _, _ uint64) uint64 {
+	pkt, ok := skbArg(m, "bpf_skb_pull_data", pctx)
+	if !ok {
+		return 0
+	}
+	if uint32(n) > uint32(len(pkt)) {
+		return negErrno(syscall.ENOMEM)
+	}
+	return 0
+}
+
 // csumField returns the 16-bit checksum at offset of the packet for the
 // csum_replace helpers, or the errno: -EFAULT for an odd offset, one past
 // 0xffff or past the packet.
