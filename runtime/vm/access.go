@@ -56,7 +56,6 @@ const (
 	xdpPrivDataMeta  = 40
 	xdpCtxBlockSize  = 48
 	skbFieldSize     = 4 // the size of most __sk_buff fields
-	skbRemoteIP6     = 100
 	skbLocalPortLast = 136
 )
 

@@ -257,6 +257,45 @@ func helperCases() []helperCase {
 		cases = append(cases, helperCase{name: "probe_read " + c.name, typ: progTypeRawTP, body: probeCall(c.helper, c.size, c.src)})
 	}
 	for _, c := range []struct {
+		name         string
+		helper, mi   int32
+		key          uint32
+		value, flags uint64
+	}{
+		{"arr update", fnMapUpdateElem, mapArr, 0, 7, 0},
+		{"arr update noexist", fnMapUpdateElem, mapArr, 0, 7, 1},
+		{"arr update exist", fnMapUpdateElem, mapArr, 1, 7, 2},
+		{"arr update bad flags", fnMapUpdateElem, mapArr, 0, 7, 3},
+		{"arr update lock", fnMapUpdateElem, mapArr, 0, 7, 4},
+		{"arr update past", fnMapUpdateElem, mapArr, 2, 7, 0},
+		{"arr delete", fnMapDeleteElem, mapArr, 0, 0, 0},
+		{"arr lookup past", fnMapLookupElem, mapArr, 2, 0, 0},
+		{"hash update exist", fnMapUpdateElem, mapHash, 0, 1, 2},
+		{"hash update", fnMapUpdateElem, mapHash, 0, 1, 0},
+		{"hash update 2", fnMapUpdateElem, mapHash, 1, 1, 0},
+		{"hash update full", fnMapUpdateElem, mapHash, 2, 1, 0},
+		{"hash update full existing", fnMapUpdateElem, mapHash, 1, 2, 0},
+		{"hash update noexist", fnMapUpdateElem, mapHash, 1, 2, 1},
+		{"hash lookup", fnMapLookupElem, mapHash, 1, 0, 0},
+		{"hash delete", fnMapDeleteElem, mapHash, 1, 0, 0},
+		{"hash delete again", fnMapDeleteElem, mapHash, 1, 0, 0},
+		{"hash lookup deleted", fnMapLookupElem, mapHash, 1, 0, 0},
+		{"queue pop empty", fnMapPopElem, mapQueue, 0, 0, 0},
+		{"queue peek empty", fnMapPeekElem, mapQueue, 0, 0, 0},
+		{"queue push", fnMapPushElem, mapQueue, 0, 1, 0},
+		{"queue push 2", fnMapPushElem, mapQueue, 0, 2, 0},
+		{"queue push full", fnMapPushElem, mapQueue, 0, 3, 0},
+		{"queue push exist", fnMapPushElem, mapQueue, 0, 3, 2},
+		{"queue push noexist", fnMapPushElem, mapQueue, 0, 3, 1},
+		{"queue pop", fnMapPopElem, mapQueue, 0, 0, 0},
+		{"queue peek", fnMapPeekElem, mapQueue, 0, 0, 0},
+		{"pcpu lookup cpu 0", fnMapLookupPercpuElem, mapPCPU, 0, 0, 0},
+		{"pcpu lookup cpu 9999", fnMapLookupPercpuElem, mapPCPU, 0, 0, 9999},
+		{"pcpu lookup key 1", fnMapLookupPercpuElem, mapPCPU, 1, 0, 0},
+	} {
+		cases = append(cases, helperCase{name: c.name, typ: typeTC, body: mapCall(c.helper, c.mi, c.key, c.value, c.flags)})
+	}
+	for _, c := range []struct {
 		s1, s2 string
 		size   int32
 	}{{"abc", "abc", 4}, {"abd", "abc", 4}, {"abb", "abc", 4}, {"ab", "abc", 3}, {"abc", "ab", 4}, {"abc", "abd", 2}} {
@@ -299,6 +338,52 @@ func helperCases() []helperCase {
 	return cases
 }
 
+// The maps of the helper cases, after .rodata.
+const (
+	mapArr = iota + 1
+	mapHash
+	mapQueue
+	mapPCPU
+)
+
+var helperMaps = []*link.MapSpec{
+	{Name: "arr", Type: uint32(maps.TypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 2},
+	{Name: "hash", Type: uint32(maps.TypeHash), KeySize: 4, ValueSize: 8, MaxEntries: 2},
+	{Name: "queue", Type: uint32(maps.TypeQueue), ValueSize: 8, MaxEntries: 2},
+	{Name: "pcpu", Type: uint32(maps.TypePerCPUArray), KeySize: 4, ValueSize: 8, MaxEntries: 1},
+}
+
+// mapCall calls a map helper with map index mi, the key (if the helper
+// takes one) at r10-8 and the value at r10-16, then flags or cpu in the
+// next argument; a lookup's result is 1 for found, 0 for not.
+func mapCall(helper int32, mi int32, key uint32, value uint64, flags uint64) []insn.Instruction {
+	out := []insn.Instruction{st(insn.SizeW, 10, -8, int32(key))}
+	out = append(out, ldImm64(1, value)...)
+	out = append(out, stx(insn.SizeDW, 10, 1, -16))
+	out = append(out, ldMap(1, mi)...)
+	switch helper {
+	case fnMapUpdateElem:
+		out = append(out, stackPtr(2, -8)...)
+		out = append(out, stackPtr(3, -16)...)
+		out = append(out, ldImm64(4, flags)...)
+	case fnMapDeleteElem, fnMapLookupElem:
+		out = append(out, stackPtr(2, -8)...)
+	case fnMapLookupPercpuElem:
+		out = append(out, stackPtr(2, -8)...)
+		out = append(out, ldImm64(3, flags)...)
+	case fnMapPushElem:
+		out = append(out, stackPtr(2, -16)...)
+		out = append(out, ldImm64(3, flags)...)
+	default: // pop, peek
+		out = append(out, stackPtr(2, -16)...)
+	}
+	out = append(out, call(helper))
+	if helper == fnMapLookupElem || helper == fnMapLookupPercpuElem {
+		out = append(out, jeqImm(0, 0, 1), movImm(0, 1))
+	}
+	return out
+}
+
 // helperStrings is the .rodata of the helper cases: constant strings.
 var helperStrings = []byte("abc\x00\x00\x00\x00\x00ab\x00\x00\x00\x00\x00\x00abd\x00\x00\x00\x00\x00")
 
@@ -312,6 +397,7 @@ func TestHelpersKernel(t *testing.T) {
 	}
 	img := &link.Image{Programs: progs, Maps: []*link.MapSpec{{Name: ".rodata", Type: uint32(maps.TypeArray),
 		KeySize: 4, ValueSize: uint32(len(helperStrings)), MaxEntries: 1, Data: helperStrings, Frozen: true}}}
+	img.Maps = append(img.Maps, helperMaps...)
 	k := newKernel(t, img)
 	vm := newVM(t, img)
 	for i, c := range cases {
@@ -336,4 +422,5 @@ func TestHelpersKernel(t *testing.T) {
 			t.Errorf("%s: output\nvm     %x\nkernel %x", c.name, got.Output, want.Output)
 		}
 	}
+	compareMaps(t, img, vm, k, nil)
 }
