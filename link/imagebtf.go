@@ -46,6 +46,11 @@ func (b *imageBuilder) buildBTF() error {
 			add(ms.Key)
 			add(ms.Value)
 		}
+		// Every type that is translated below must be added explicitly:
+		// only those have an id the Builder knows before marshaling.
+		for _, v := range m.Variables {
+			add(v.Type)
+		}
 	}
 	if len(types) == 0 {
 		return nil
@@ -80,7 +85,9 @@ func (b *imageBuilder) buildBTF() error {
 }
 
 // btfTranslator maps the inputs' types to their deduplicated counterparts
-// in the merged Spec.
+// in the merged Spec. It knows only types added to the Builder before the
+// Spec was made (or types equal to one of them): the ids of the others'
+// descendants are given out only while marshaling.
 type btfTranslator struct {
 	builder *btf.Builder
 	spec    *btf.Spec

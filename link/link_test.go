@@ -384,3 +384,28 @@ func TestKconfigOverride(t *testing.T) {
 	}
 	t.Errorf("no CONFIG_HZ in .kconfig: %v", m.Variables)
 }
+
+// TestImageBTF checks that the image's types are those of Image.BTF.
+func TestImageBTF(t *testing.T) {
+	img := linkObjects(t, "main.bpf.o", "lib.bpf.o")
+	for _, m := range img.Maps {
+		for _, v := range m.Variables {
+			id, err := img.BTF.TypeID(v.Type)
+			if err != nil {
+				t.Errorf("%s: variable %s: %v", m.Name, v.Name, err)
+				continue
+			}
+			if got, _ := img.BTF.TypeByID(id); got != v.Type {
+				t.Errorf("%s: variable %s: type %v is not Image.BTF's", m.Name, v.Name, v.Type)
+			}
+			if n, err := btf.Sizeof(v.Type); err != nil || uint32(n) != v.Size {
+				t.Errorf("%s: variable %s: type %v of %d bytes (%v), variable of %d", m.Name, v.Name, v.Type, n, err, v.Size)
+			}
+		}
+		if m.Value != nil {
+			if _, err := img.BTF.TypeID(m.Value); err != nil {
+				t.Errorf("%s: value type: %v", m.Name, err)
+			}
+		}
+	}
+}
