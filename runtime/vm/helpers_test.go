@@ -2,8 +2,11 @@ package vm
 
 import (
 	"bytes"
+
 	"encoding/binary"
 	"fmt"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
 	"testing"
 
 	"github.com/bpfld/bpfld/insn"
@@ -36,6 +39,9 @@ type helperCase struct {
 	typ   uint32
 	body  []insn.Instruction // leaves the result in r0
 	input []byte             // nil: 64 zero bytes (ctx for raw_tp)
+	// callback says the body ends in its own exit and a callback
+	// function follows: the last 5 instructions.
+	callback bool
 }
 
 // callWithCtx calls helper with r1 the context (saved in r6) and r2..r5
@@ -296,6 +302,12 @@ func helperCases() []helperCase {
 		cases = append(cases, helperCase{name: c.name, typ: typeTC, body: mapCall(c.helper, c.mi, c.key, c.value, c.flags)})
 	}
 	for _, c := range []struct {
+		nr, flags uint64
+		stop      int32
+	}{{10, 0, -1}, {10, 0, 3}, {0, 0, -1}, {10, 1, -1}, {1<<23 + 1, 0, -1}, {1 << 32, 0, -1}} {
+		cases = append(cases, helperCase{name: fmt.Sprintf("loop %d flags %d stop %d", c.nr, c.flags, c.stop), typ: typeTC, body: loopCall(c.nr, c.flags, c.stop), callback: true})
+	}
+	for _, c := range []struct {
 		s1, s2 string
 		size   int32
 	}{{"abc", "abc", 4}, {"abd", "abc", 4}, {"abb", "abc", 4}, {"ab", "abc", 3}, {"abc", "ab", 4}, {"abc", "abd", 2}} {
@@ -387,13 +399,50 @@ func mapCall(helper int32, mi int32, key uint32, value uint64, flags uint64) []i
 // helperStrings is the .rodata of the helper cases: constant strings.
 var helperStrings = []byte("abc\x00\x00\x00\x00\x00ab\x00\x00\x00\x00\x00\x00abd\x00\x00\x00\x00\x00")
 
+// loopCall calls bpf_loop(nr, callback, NULL, flags) with a callback that
+// stops the loop at index stop: the program returns bpf_loop's result.
+func loopCall(nr, flags uint64, stop int32) []insn.Instruction {
+	out := ldImm64(1, nr)
+	// The callback starts 7 slots after the ld_imm64's first: past its
+	// second slot and the rest of the caller (r3, r4 (2 slots), call,
+	// exit).
+	out = append(out, insn.Instruction{OpCode: insn.OpLdImm64, Dst: 2, Src: insn.PseudoFunc, Imm: 6}, insn.Instruction{})
+	out = append(out, movImm(3, 0))
+	out = append(out, ldImm64(4, flags)...)
+	out = append(out, call(fnLoop), exit())
+	// callback(index, ctx): 1 (stop) at index stop, else 0.
+	return append(out, movImm(0, 0), jeqImm(1, stop, 1), exit(), movImm(0, 1), exit())
+}
+
+// callbackFuncInfos is the BTF func_info of a program whose callback
+// function starts at slot cb, which the kernel needs to tell callbacks.
+func callbackFuncInfos(name string, cb int) btf.FuncOffsets {
+	i32 := &btf.Int{Name: "int", Size: 4, Encoding: btf.Signed}
+	i64 := &btf.Int{Name: "long", Size: 8, Encoding: btf.Signed}
+	u64 := &btf.Int{Name: "u64", Size: 8}
+	ptr := &btf.Pointer{Target: &btf.Void{}}
+	return btf.FuncOffsets{
+		{Offset: 0, Func: &btf.Func{Name: name, Linkage: btf.GlobalFunc,
+			Type: &btf.FuncProto{Return: i32, Params: []btf.FuncParam{{Name: "ctx", Type: ptr}}}}},
+		{Offset: asm.RawInstructionOffset(cb), Func: &btf.Func{Name: "cb", Linkage: btf.StaticFunc,
+			Type: &btf.FuncProto{Return: i64, Params: []btf.FuncParam{{Name: "index", Type: u64}, {Name: "ctx", Type: ptr}}}}},
+	}
+}
+
 // TestHelpersKernel runs every helper case on the VM and in the kernel
 // and compares return values and output packets.
 func TestHelpersKernel(t *testing.T) {
 	cases := helperCases()
 	var progs []*link.Program
 	for i, c := range cases {
-		progs = append(progs, asmProgram(fmt.Sprintf("h%d", i), c.typ, c.body, exit()))
+		p := asmProgram(fmt.Sprintf("h%d", i), c.typ, c.body, exit())
+		if c.callback {
+			p = asmProgram(p.Name, c.typ, c.body)
+			n := len(p.Insns)
+			p.Functions = []link.FunctionRange{{Name: p.Name, Len: n - 5}, {Name: "cb", Start: n - 5, Len: 5}}
+			p.FuncInfos = callbackFuncInfos(p.Name, n-5)
+		}
+		progs = append(progs, p)
 	}
 	img := &link.Image{Programs: progs, Maps: []*link.MapSpec{{Name: ".rodata", Type: uint32(maps.TypeArray),
 		KeySize: 4, ValueSize: uint32(len(helperStrings)), MaxEntries: 1, Data: helperStrings, Frozen: true}}}

@@ -182,16 +182,17 @@ func forEachMapElem(m *interp.Machine, pmap, fn, cbctx, flags, _ uint64) uint64 
 const maxLoops = 1 << 23
 
 // bpf_loop(nr_loops, callback, ctx, flags): the number of iterations run,
-// the last one included when the callback returned 1 to stop.
+// the last one included when the callback returned 1 to stop. nr_loops is
+// checked as a 64-bit value, as the verifier's inlined bpf_loop does
+// (the helper itself would truncate it to 32 bits).
 func loop(m *interp.Machine, nr, fn, cbctx, flags, _ uint64) uint64 {
-	n := uint32(nr)
 	switch {
 	case flags != 0:
 		return negErrno(syscall.EINVAL)
-	case n > maxLoops:
+	case nr > maxLoops:
 		return negErrno(syscall.E2BIG)
 	}
-	for i := uint64(0); i < uint64(n); i++ {
+	for i := uint64(0); i < nr; i++ {
 		ret, err := m.Callback(fn, i, cbctx, 0, 0, 0)
 		if err != nil {
 			return 0
@@ -200,5 +201,5 @@ func loop(m *interp.Machine, nr, fn, cbctx, flags, _ uint64) uint64 {
 			return i + 1
 		}
 	}
-	return uint64(n)
+	return nr
 }
