@@ -409,3 +409,64 @@ func TestImageBTF(t *testing.T) {
 		}
 	}
 }
+
+// TestBadReferences checks the errors for references that lead nowhere,
+// made by corrupting a call of a correct object.
+func TestBadReferences(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		corrupt func(t *testing.T, o *elf.Object)
+		err     string
+	}{
+		{
+			name: "static call past the section",
+			corrupt: func(t *testing.T, o *elf.Object) {
+				sectionNamed(t, o, "tc").Insns[1].Imm = 5000
+			},
+			err: "main.bpf.o: section tc: function prog_calls: instruction 1 (call pc+5000): target slot 5001 of section .text is in no function",
+		},
+		{
+			name: "call relocated against a variable",
+			corrupt: func(t *testing.T, o *elf.Object) {
+				sec := sectionNamed(t, o, "tc")
+				for i := range sec.Relocs {
+					if sec.Relocs[i].Offset == 4*8 {
+						sec.Relocs[i].Symbol = symbolNamed(t, o, "main_data")
+					}
+				}
+			},
+			err: "main.bpf.o: section tc: function prog_calls: instruction 4 (call pc-1): call to variable main_data",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := readObjects(t, "main.bpf.o", "lib.bpf.o")
+			tc.corrupt(t, objs[0])
+			_, err := link.Link(objs, link.Options{})
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("error:\n%v\nwant:\n%s", err, tc.err)
+			}
+		})
+	}
+}
+
+func sectionNamed(t *testing.T, o *elf.Object, name string) *elf.Section {
+	t.Helper()
+	for _, s := range o.Sections {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("%s: no section %s", o.Path, name)
+	return nil
+}
+
+func symbolNamed(t *testing.T, o *elf.Object, name string) int {
+	t.Helper()
+	for i, s := range o.Symbols {
+		if s.Name == name {
+			return i
+		}
+	}
+	t.Fatalf("%s: no symbol %s", o.Path, name)
+	return 0
+}
