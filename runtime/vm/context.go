@@ -148,6 +148,8 @@ func (r *runner) setupSKB(p *program, in runtime.RunInput) (uint64, error) {
 		}
 		ne.PutUint32(ctx[skbGSOSegs:], segs)
 	}
+	fillSock(r.sock, data)
+	r.setPtr(skbSk, uint64(r.sock.Addr()))
 	r.setPtr(skbPrivData, dataPtr)
 	if directAccess(p.typ) {
 		r.setPtr(skbPrivDataEnd, dataPtr+uint64(length))

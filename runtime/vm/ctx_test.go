@@ -41,6 +41,13 @@ func ctxPrograms() []*link.Program {
 				ldx(f.size, 0, 1, f.off), exit()))
 		}
 	}
+	// Fields of struct bpf_sock through skb->sk, which may be NULL.
+	for _, typ := range []uint32{typeTC, typeSocket} {
+		for _, off := range []int16{sockBoundDevIf, sockFamily, sockSrcIP4, sockSrcIP6, sockSrcIP6 + 12, 44, 48, sockDstIP4, sockDstIP6, sockDstIP6 + 12, sockState, sockRxQueueMap} {
+			progs = append(progs, asmProgram(fmt.Sprintf("%s_sk_%d", progTypeName(typ), off), typ,
+				ldx(insn.SizeDW, 2, 1, skbSk), movImm(0, 0xdead), jeqImm(2, 0, 1), ldx(insn.SizeW, 0, 2, off), exit()))
+		}
+	}
 	// data_end - data and data - data_meta of tc programs.
 	progs = append(progs,
 		asmProgram("tc_pktlen", typeTC, ldx(insn.SizeW, 2, 1, skbData), ldx(insn.SizeW, 0, 1, skbDataEnd), subReg(0, 2), exit()),
@@ -53,12 +60,20 @@ func ctxPrograms() []*link.Program {
 			st(insn.SizeDW, 1, skbTstamp, 0x77), st(insn.SizeW, 1, skbQueueMapping, 0x88),
 			ldx(insn.SizeW, 0, 1, skbMark), exit()),
 		asmProgram("socket_write", typeSocket, st(insn.SizeW, 1, skbCB+4, 0x99), ldx(insn.SizeW, 0, 1, skbCB+4), exit()),
+		asmProgram("tc_sk_null", typeTC, ldx(insn.SizeDW, 2, 1, skbSk), movImm(0, 1), jeqImm(2, 0, 1), movImm(0, 2), exit()),
 		asmProgram("xdp_pktlen", typeXDP, ldx(insn.SizeW, 2, 1, xdpData), ldx(insn.SizeW, 0, 1, xdpDataEnd), subReg(0, 2), exit()),
 		asmProgram("xdp_metalen", typeXDP, ldx(insn.SizeW, 2, 1, xdpDataMeta), ldx(insn.SizeW, 0, 1, xdpData), subReg(0, 2), exit()),
 		asmProgram("xdp_ingress", typeXDP, ldx(insn.SizeW, 0, 1, xdpIngressIfidx), exit()),
 		asmProgram("xdp_rxq", typeXDP, ldx(insn.SizeW, 0, 1, xdpRxQueueIndex), exit()),
 	)
 	return progs
+}
+
+// ipv6 returns a 64-byte Ethernet frame with an IPv6 header.
+func ipv6() []byte {
+	p := seq(64)
+	p[12], p[13] = 0x86, 0xdd
+	return p
 }
 
 func sizeBytes(size uint8) int {
@@ -100,6 +115,8 @@ func ctxInputs(kind runtime.ContextKind) map[string]runtime.RunInput {
 		"multicast": {Data: multicast},
 		"unicast":   {Data: unicast},
 		"ipv4":      {Data: ipv4(6)},
+		"ipv6":      {Data: ipv6()},
+		"udp":       {Data: udpPacket},
 		"802.3":     {Data: raw8023},
 		"short":     {Data: zeros(13)},
 		"eth only":  {Data: zeros(14)},

@@ -31,6 +31,8 @@ type runner struct {
 	// pkt is the packet buffer of skb and xdp runs: one page, as
 	// BPF_PROG_TEST_RUN allocates it, the packet after its headroom.
 	pkt *mem.Block
+	// sock stands in for the test run's socket, skb->sk.
+	sock *mem.Block
 	// kernCtx stands in for the kernel's struct behind the context
 	// (bpf_cast_to_kern_ctx), made when a program first asks for it.
 	kernCtx *mem.Block
@@ -205,15 +207,17 @@ func newRunner(c *Collection) (*runner, error) {
 	m.Packet = r
 	m.Env = r
 	for _, b := range []struct {
-		dst  **mem.Block
-		size int
-		name string
+		dst      **mem.Block
+		size     int
+		writable bool
+		name     string
 	}{
-		{&r.skbCtx, skbCtxBlockSize, "context (struct __sk_buff)"},
-		{&r.xdpCtx, xdpCtxBlockSize, "context (struct xdp_md)"},
-		{&r.pkt, pageSize, "packet"},
+		{&r.skbCtx, skbCtxBlockSize, true, "context (struct __sk_buff)"},
+		{&r.xdpCtx, xdpCtxBlockSize, true, "context (struct xdp_md)"},
+		{&r.pkt, pageSize, true, "packet"},
+		{&r.sock, sockSize, false, "socket (struct bpf_sock)"},
 	} {
-		if *b.dst, err = mem.Alloc(b.size, true, b.name); err != nil {
+		if *b.dst, err = mem.Alloc(b.size, b.writable, b.name); err != nil {
 			r.close()
 			return nil, err
 		}
@@ -224,7 +228,7 @@ func newRunner(c *Collection) (*runner, error) {
 // close frees the runner's memory.
 func (r *runner) close() error {
 	errs := []error{r.m.Close()}
-	for _, b := range []*mem.Block{r.skbCtx, r.xdpCtx, r.pkt, r.raw, r.kernCtx} {
+	for _, b := range []*mem.Block{r.skbCtx, r.xdpCtx, r.pkt, r.sock, r.raw, r.kernCtx} {
 		if b != nil {
 			errs = append(errs, b.Free())
 		}
