@@ -52,6 +52,12 @@ var kernelSets = []struct {
 		objs: []string{"calls.nobtf.o"}, steps: []step{{"calls_tc", 393}, {"calls_xdp", 16}, {"calls_deep", 57}},
 		bpftool: "libbpf's linker refuses objects without BTF",
 	},
+	{
+		// An object without BTF linked with one with: only the functions
+		// that had func_info keep it, so both objects' programs load.
+		objs: []string{"calls.nobtf.o", "loops.bpf.o"}, steps: []step{{"calls_tc", 393}, {"loop_callback", 10045}},
+		bpftool: "libbpf's linker refuses objects without BTF",
+	},
 	{objs: []string{"loops.bpf.o"}, steps: []step{{"loop_const", 496}, {"loop_scan", 64}, {"loop_callback", 10045}, {"loop_early", 6010}}},
 	{
 		objs: []string{"tailcall.bpf.o"},

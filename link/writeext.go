@@ -58,13 +58,11 @@ type coreRecord struct {
 // lines) into the Builder; the section and CO-RE accessor strings go in
 // the same way, and this function lays out the records and headers.
 //
-// func_info and line_info are written only when every written function
-// has its func_info: the kernel wants all or none.
+// A function without func_info in its input (an object built without -g
+// linked with others) gets none, nor line_info: the kernel wants a
+// program's functions all described or none, which a loader sorts out per
+// program (libbpf drops a program's func_info when it is incomplete).
 func (ow *objWriter) buildExt(b *btf.Builder, funcs map[fid]*btf.Func, ids map[btf.Type]btf.TypeID) ([]byte, error) {
-	withFuncs := len(ow.kept) > 0
-	for _, f := range ow.kept {
-		withFuncs = withFuncs && funcs[f] != nil
-	}
 
 	var secs []*extSection
 	var strs []string
@@ -79,17 +77,16 @@ func (ow *objWriter) buildExt(b *btf.Builder, funcs map[fid]*btf.Func, ids map[b
 		nlines[of.sec] += len(functionLines(of.obj, of.fn))
 	}
 	for _, sec := range ow.codeSections {
-		es := &extSection{name: sec.name}
-		if withFuncs {
-			es.funcs = make([]byte, 0, nfuncs[sec]*funcInfoSize)
-			es.lines = make([]byte, 0, nlines[sec]*lineInfoSize)
+		es := &extSection{name: sec.name,
+			funcs: make([]byte, 0, nfuncs[sec]*funcInfoSize),
+			lines: make([]byte, 0, nlines[sec]*lineInfoSize),
 		}
 		for _, f := range ow.kept {
 			of := ow.funcs[f]
 			if of.sec != sec {
 				continue
 			}
-			if withFuncs {
+			if funcs[f] != nil {
 				id, ok := ids[funcs[f]]
 				if !ok {
 					return nil, fmt.Errorf("function %s: no BTF id", of.sym.name)
