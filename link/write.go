@@ -76,6 +76,8 @@ type objWriter struct {
 	// codeSections are the code sections in output order.
 	codeSections []*outSection
 	mapSections  []*outSection
+	// withLines tells which written functions get line_info.
+	withLines map[fid]bool
 }
 
 // outFunc is where a kept function went.

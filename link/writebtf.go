@@ -24,6 +24,10 @@ func (ow *objWriter) buildBTF() error {
 	}
 
 	var types []btf.Type
+	described, err := ow.describedFunctions()
+	if err != nil {
+		return err
+	}
 	funcs := make(map[fid]*btf.Func, len(ow.kept))
 	for _, f := range ow.kept {
 		of := ow.funcs[f]
@@ -40,8 +44,10 @@ func (ow *objWriter) buildBTF() error {
 			}
 			fn = &cp
 		}
-		funcs[f] = fn
 		types = append(types, fn)
+		if described[f] {
+			funcs[f] = fn
+		}
 	}
 
 	for _, ds := range ow.data.sections {
@@ -193,4 +199,67 @@ func ksymType(t btf.Type) btf.Type {
 	cp := *v
 	cp.Type = &btf.Void{}
 	return &cp
+}
+
+// describedFunctions decides which written functions get func_info, and
+// sets ow.withLines to those that get line_info. The
+// kernel wants every function of a program described, or none; a loader
+// builds a program from a function and what it calls, so the decision is
+// made per group of functions that calls (and function addresses) tie
+// together: a group with one function that has no BTF (from an object
+// built without -g, or a GCC object whose BTF lacks it) gets no func_info.
+func (ow *objWriter) describedFunctions() (map[fid]bool, error) {
+	parent := make(map[fid]fid, len(ow.kept))
+	var find func(f fid) fid
+	find = func(f fid) fid {
+		for parent[f] != f {
+			parent[f] = parent[parent[f]]
+			f = parent[f]
+		}
+		return f
+	}
+	for _, f := range ow.kept {
+		parent[f] = f
+	}
+	for _, f := range ow.kept {
+		refs, err := ow.l.refs(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range refs {
+			if r.kind == refCall || r.kind == refFuncAddr {
+				parent[find(f)] = find(r.target)
+			}
+		}
+	}
+	complete := make(map[fid]bool, len(ow.kept))
+	for _, f := range ow.kept {
+		complete[find(f)] = true
+	}
+	for _, f := range ow.kept {
+		if ow.funcs[f].fn.BTF == nil {
+			complete[find(f)] = false
+		}
+	}
+	described := make(map[fid]bool, len(ow.kept))
+	for _, f := range ow.kept {
+		described[f] = complete[find(f)]
+	}
+	// Line info likewise: a group whose functions do not all start with a
+	// line_info record gets none.
+	lines := make(map[fid]bool, len(ow.kept))
+	for _, f := range ow.kept {
+		lines[find(f)] = true
+	}
+	for _, f := range ow.kept {
+		fn := ow.funcs[f].fn
+		if fl := functionLines(ow.funcs[f].obj, fn); len(fl) == 0 || int(fl[0].Offset) != fn.Offset {
+			lines[find(f)] = false
+		}
+	}
+	ow.withLines = make(map[fid]bool, len(ow.kept))
+	for _, f := range ow.kept {
+		ow.withLines[f] = described[f] && lines[find(f)]
+	}
+	return described, nil
 }

@@ -93,7 +93,10 @@ func (ow *objWriter) buildExt(b *btf.Builder, funcs map[fid]*btf.Func, ids map[b
 				}
 				es.funcs = binary.LittleEndian.AppendUint32(es.funcs, uint32(of.slot*insn.Size))
 				es.funcs = binary.LittleEndian.AppendUint32(es.funcs, uint32(id))
-				lines := functionLines(of.obj, of.fn)
+				var lines btf.LineOffsets
+				if ow.withLines[f] {
+					lines = functionLines(of.obj, of.fn)
+				}
 				placeholders = placeholders[:0]
 				for _, li := range lines {
 					placeholders = append(placeholders, asm.Mov.Imm(asm.R0, 0).WithSource(li.Line))
