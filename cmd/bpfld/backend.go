@@ -7,8 +7,10 @@ import (
 
 	"github.com/bpfld/bpfld/link"
 	"github.com/bpfld/bpfld/manifest"
+	"github.com/bpfld/bpfld/reloc"
 	"github.com/bpfld/bpfld/runtime"
 	"github.com/bpfld/bpfld/runtime/kernel"
+	"github.com/bpfld/bpfld/runtime/vm"
 )
 
 // backendFlags are the flags of the commands that load programs.
@@ -23,6 +25,16 @@ func (b *backendFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.engine, "engine", "interp", "the VM's engine: interp or jit")
 	fs.StringVar(&b.kernelBTF, "kernel-btf", "", "target BTF for CO-RE and ksyms (default /sys/kernel/btf/vmlinux)")
 	fs.Var(&b.kconfig, "kconfig", "set a .kconfig value, NAME=VALUE (repeatable)")
+}
+
+// linkOptions are the link options for the chosen backend: on the VM,
+// .ksyms externs resolve to the VM's stand-ins instead of kernel addresses.
+func (b *backendFlags) linkOptions() link.Options {
+	opts := b.options()
+	if b.backend == "vm" {
+		opts.Ksyms = reloc.NewStandInResolver(vm.StandIns())
+	}
+	return opts
 }
 
 // open loads a linked image on the chosen backend.
@@ -55,7 +67,7 @@ func (b *backendFlags) loadManifest(path string) (*runtime.Runner, error) {
 	if err != nil {
 		return nil, inputError(err)
 	}
-	img, err := runtime.LinkManifest(m, b.options())
+	img, err := runtime.LinkManifest(m, b.linkOptions())
 	if err != nil {
 		return nil, inputError(err)
 	}

@@ -33,7 +33,7 @@ func runDump(env *cmdEnv, args []string) error {
 	if len(args) == 0 {
 		return usageErrorf("dump needs an object file or a manifest")
 	}
-	img, _, err := openInput(args, &lf, true)
+	img, _, err := openInput(args, lf.options(), true)
 	if err != nil {
 		return err
 	}

@@ -29,8 +29,7 @@ func (f *linkFlags) options() link.Options {
 // openInput links what a command was given: a manifest (its objects, with
 // its overrides, checked against the image) or object files. Objects that
 // are dumped alone may keep externs unresolved.
-func openInput(args []string, lf *linkFlags, allowUnresolved bool) (*link.Image, *manifest.Manifest, error) {
-	opts := lf.options()
+func openInput(args []string, opts link.Options, allowUnresolved bool) (*link.Image, *manifest.Manifest, error) {
 	if len(args) == 1 && isManifest(args[0]) {
 		m, err := manifest.Load(args[0])
 		if err != nil {

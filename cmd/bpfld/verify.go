@@ -34,7 +34,7 @@ func runVerify(env *cmdEnv, args []string) error {
 	if len(args) == 0 {
 		return usageErrorf("verify needs a manifest or object files")
 	}
-	img, _, err := openInput(args, &bf.linkFlags, false)
+	img, _, err := openInput(args, bf.linkOptions(), false)
 	if err != nil {
 		return err
 	}
