@@ -3,20 +3,15 @@ package runtime
 import (
 	"fmt"
 
-	"github.com/bpfld/bpfld/elf"
 	"github.com/bpfld/bpfld/link"
 	"github.com/bpfld/bpfld/manifest"
 )
 
 // LinkFiles reads the objects at paths and links them into one image.
 func LinkFiles(paths []string, opts link.Options) (*link.Image, error) {
-	objs := make([]*elf.Object, 0, len(paths))
-	for _, path := range paths {
-		obj, err := elf.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		objs = append(objs, obj)
+	objs, err := link.ReadObjects(paths)
+	if err != nil {
+		return nil, err
 	}
 	return link.Link(objs, opts)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/bpfld/bpfld/elf"
 	"github.com/bpfld/bpfld/link"
 )
 
@@ -29,13 +28,9 @@ func runLink(env *cmdEnv, args []string) error {
 	if *out == "" || len(inputs) == 0 {
 		return usageErrorf("link needs -o OUT.o and at least one input object")
 	}
-	objs := make([]*elf.Object, 0, len(inputs))
-	for _, path := range inputs {
-		obj, err := elf.Open(path)
-		if err != nil {
-			return inputError(err)
-		}
-		objs = append(objs, obj)
+	objs, err := link.ReadObjects(inputs)
+	if err != nil {
+		return inputError(err)
 	}
 	// Write to memory first: a failed link must not leave a truncated
 	// OUT.o behind, nor destroy one that was there.
