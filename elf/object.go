@@ -59,10 +59,10 @@ type Object struct {
 	// relocations per section), nil when it has none.
 	ExtInfos *btf.ExtInfos
 	// BTFError is a warning: why the object's .BTF or .BTF.ext could not
-	// be used (then BTF, or ExtInfos, is nil), although the object was
-	// read. It is set only when nothing needs the BTF that failed: BTF
-	// that an object needs (for .maps or externs) and cannot be parsed
-	// fails the read instead. Nil when all BTF present was read.
+	// be used, although the object was read. A .BTF that fails leaves BTF
+	// and ExtInfos nil, and fails the read instead when the object needs
+	// it (BTF-defined maps, externs); a .BTF.ext that fails leaves only
+	// ExtInfos nil. Nil when all BTF present was read.
 	BTFError error
 }
 
