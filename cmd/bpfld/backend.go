@@ -17,12 +17,15 @@ import (
 type backendFlags struct {
 	backend string
 	engine  string
+	// fullLog shows a rejected program's whole verifier log, not its tail.
+	fullLog bool
 	linkFlags
 }
 
 func (b *backendFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.backend, "backend", "vm", "where programs run: vm (in-process, no privileges) or kernel (bpf(2), needs root or CAP_BPF)")
 	fs.StringVar(&b.engine, "engine", "interp", "the VM's engine: interp or jit")
+	fs.BoolVar(&b.fullLog, "log", false, "show a rejected program's whole verifier log, not its tail")
 	fs.StringVar(&b.kernelBTF, "kernel-btf", "", "target BTF for CO-RE and ksyms (default /sys/kernel/btf/vmlinux)")
 	fs.Var(&b.kconfig, "kconfig", "set a .kconfig value, NAME=VALUE (repeatable)")
 }
@@ -79,14 +82,15 @@ func (b *backendFlags) loadManifest(path string) (*runtime.Runner, error) {
 }
 
 // loadError gives a load failure its exit code, 3 for a rejected
-// program, and adds the tail of the verifier's log where there is one.
-func loadError(err error) error {
+// program, and adds the verifier's log where there is one: its tail, or
+// all of it with --log.
+func (b *backendFlags) loadError(err error) error {
 	var rej *runtime.RejectedError
 	if !errors.As(err, &rej) {
 		return err
 	}
 	if rej.Log != "" {
-		return rejectedError(fmt.Errorf("%w\n%s", err, indent(tail(rej.Log, false))))
+		return rejectedError(fmt.Errorf("%w\n%s", err, indent(tail(rej.Log, b.fullLog))))
 	}
 	return rejectedError(err)
 }

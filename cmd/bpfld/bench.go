@@ -111,10 +111,10 @@ func benchOne(bf *backendFlags, path, prog string, data []byte, repeat int) (*be
 		return nil, errNoProgram(r.Image, prog)
 	}
 	if err := r.Wire(); err != nil {
-		return nil, loadError(err)
+		return nil, bf.loadError(err)
 	}
 	if err := r.Collection.LoadProgram(prog); err != nil {
-		return nil, loadError(err)
+		return nil, bf.loadError(err)
 	}
 	res, err := r.Collection.Run(prog, runInput(p.Type, data, repeat, bf.engine))
 	if err != nil {

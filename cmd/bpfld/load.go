@@ -39,11 +39,11 @@ func runLoad(env *cmdEnv, args []string) error {
 	defer r.Collection.Close()
 	for _, p := range r.Image.Programs {
 		if err := r.Collection.LoadProgram(p.Name); err != nil {
-			return loadError(err)
+			return bf.loadError(err)
 		}
 	}
 	if err := r.Wire(); err != nil {
-		return loadError(err)
+		return bf.loadError(err)
 	}
 	if *pin != "" {
 		if err := os.MkdirAll(*pin, 0o755); err != nil {

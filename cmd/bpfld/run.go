@@ -95,10 +95,10 @@ func runRun(env *cmdEnv, args []string) error {
 		return errNoProgram(r.Image, *prog)
 	}
 	if err := r.Wire(); err != nil {
-		return loadError(err)
+		return bf.loadError(err)
 	}
 	if err := r.Collection.LoadProgram(*prog); err != nil {
-		return loadError(err)
+		return bf.loadError(err)
 	}
 	res, err := r.Collection.Run(*prog, runInput(p.Type, data, inf.repeat, bf.engine))
 	if err != nil {

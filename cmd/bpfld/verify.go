@@ -26,7 +26,6 @@ func runVerify(env *cmdEnv, args []string) error {
 	var bf backendFlags
 	bf.register(fs)
 	prog := fs.String("prog", "", "verify only this program")
-	fullLog := fs.Bool("log", false, "print the verifier's whole log for a rejection (kernel), not its tail")
 	args, err := env.parse(fs, level, args)
 	if err != nil {
 		return err
@@ -42,7 +41,7 @@ func runVerify(env *cmdEnv, args []string) error {
 		return errNoProgram(img, *prog)
 	}
 	var opts kernel.Options
-	if *fullLog && bf.backend == "kernel" {
+	if bf.fullLog && bf.backend == "kernel" {
 		opts.LogLevel = 1 // LogLevelBranch: the whole log, not only on failure
 	}
 	coll, err := bf.openWith(img, opts)
@@ -83,7 +82,7 @@ func runVerify(env *cmdEnv, args []string) error {
 		}
 		fmt.Fprintf(env.stdout, "FAIL %s: %s\n", p.Name, r.Reason)
 		if r.Log != "" {
-			fmt.Fprintln(env.stdout, indent(tail(r.Log, *fullLog)))
+			fmt.Fprintln(env.stdout, indent(tail(r.Log, bf.fullLog)))
 		}
 	}
 	if env.json {
