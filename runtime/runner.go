@@ -40,7 +40,9 @@ type Runner struct {
 }
 
 // Wire fills the prog arrays: first the static `.values` of the objects,
-// then the manifest's tail_calls. It loads every program it wires.
+// then the manifest's tail_calls. It loads every program it wires; a
+// program that fails to load leaves its slot empty and fails only the
+// steps that run it, which load it again and report why (SPEC.md).
 func (r *Runner) Wire() error {
 	if r.wired {
 		return nil
@@ -83,7 +85,11 @@ func (r *Runner) setSlot(m string, slot uint32, prog string) error {
 	if prog != "" {
 		r.loaded = true
 	}
-	return r.Collection.SetSlot(m, slot, prog)
+	err := r.Collection.SetSlot(m, slot, prog)
+	if IsRejected(err) {
+		return nil
+	}
+	return err
 }
 
 // Run runs every step whose name filter matches (nil: all) and calls
