@@ -31,6 +31,12 @@ type Collection interface {
 	Close() error
 }
 
+// StackReporter is a Collection that knows the stack depth of the
+// programs it loaded (the VM does; the kernel does not report it).
+type StackReporter interface {
+	StackDepth(prog string) (bytes int, ok bool)
+}
+
 // RunInput is what one test run gets, as BPF_PROG_TEST_RUN takes it.
 type RunInput struct {
 	// Data is the packet for socket, tc and xdp programs (data_in).

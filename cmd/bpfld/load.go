@@ -5,6 +5,7 @@ import (
 	"os"
 	"text/tabwriter"
 
+	"github.com/bpfld/bpfld/runtime"
 	"github.com/bpfld/bpfld/runtime/kernel"
 )
 
@@ -59,6 +60,9 @@ func runLoad(env *cmdEnv, args []string) error {
 		Type         string `json:"type"`
 		Instructions int    `json:"instructions"`
 		Functions    int    `json:"functions"`
+		// Stack is the stack depth in bytes; -1 where the backend does
+		// not report it (the kernel).
+		Stack int `json:"stack"`
 	}
 	type jsonMap struct {
 		Name       string `json:"name"`
@@ -66,8 +70,15 @@ func runLoad(env *cmdEnv, args []string) error {
 		MaxEntries uint32 `json:"max_entries"`
 	}
 	var progs []jsonProg
+	stacks, _ := r.Collection.(runtime.StackReporter)
 	for _, p := range r.Image.Programs {
-		progs = append(progs, jsonProg{p.Name, progTypeName(p.Type), len(p.Insns), len(p.Functions)})
+		stack := -1
+		if stacks != nil {
+			if depth, ok := stacks.StackDepth(p.Name); ok {
+				stack = depth
+			}
+		}
+		progs = append(progs, jsonProg{p.Name, progTypeName(p.Type), len(p.Insns), len(p.Functions), stack})
 	}
 	var maps []jsonMap
 	for _, m := range r.Image.Maps {
@@ -78,9 +89,13 @@ func runLoad(env *cmdEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "loaded %d programs and %d maps on %s\n\n", len(progs), len(maps), r.Collection.Backend())
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROGRAM\tTYPE\tINSNS\tFUNCTIONS")
+	fmt.Fprintln(tw, "PROGRAM\tTYPE\tINSNS\tFUNCTIONS\tSTACK")
 	for _, p := range progs {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", p.Name, p.Type, p.Instructions, p.Functions)
+		stack := "-"
+		if p.Stack >= 0 {
+			stack = fmt.Sprint(p.Stack)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", p.Name, p.Type, p.Instructions, p.Functions, stack)
 	}
 	fmt.Fprintln(tw, "\nMAP\tTYPE\tMAX_ENTRIES\t")
 	for _, m := range maps {
