@@ -43,7 +43,7 @@ func Prepare(insns []insn.Instruction, env Resolver) (*Program, error) {
 		p.code = append(p.code, o)
 		p.slots = append(p.slots, int32(pc))
 	}
-	// A legacy packet load out of the packet returns 0 from the program
+	// A legacy packet load out of the packet returns 0 from its function
 	// through this exit. The op after it is never run: it keeps the loop's
 	// pointer to the next op inside the slice.
 	p.exitOp = len(p.code)
@@ -236,9 +236,8 @@ func (t *translator) helper(key helperKey, resolve func() (Helper, error)) (int,
 func (t *translator) ld(pc int, o op) (op, error) {
 	ins := t.s.insns[pc]
 	if !ins.IsLoadImm64() {
-		if len(t.s.entries) > 1 {
-			return o, errors.New("legacy packet loads (LD_ABS, LD_IND) cannot be mixed with bpf-to-bpf calls")
-		}
+		// Linux allows these in subprograms too (given BTF func_info):
+		// out of the packet, they return 0 from the current function.
 		o.code, o.size = opLdAbs, uint8(ins.AccessSize())
 		if ins.Mode() == insn.ModeIND {
 			o.code = opLdInd

@@ -51,8 +51,6 @@ func TestPrepareErrors(t *testing.T) {
 		{"unknown map", prog(ldPseudo(r1, insn.PseudoMapIdx, 3, 0), mov64K(r0, 0), exit()), "instruction 0 (r1 = map[idx:3]): map 3: no map 3"},
 		{"unknown map value", prog(ldPseudo(r1, insn.PseudoMapValue, 3, 8), mov64K(r0, 0), exit()), "value of map 3 at offset 8: no map 3 with a value"},
 		{"arena", prog(insn.Instruction{OpCode: 0xbf, Dst: r1, Src: r1, Off: insn.OffAddrSpaceCast, Imm: 1}, exit()), "arena pointers (addr_space_cast) are not supported"},
-		{"legacy packet loads with calls", prog(mov64X(insn.R6, r1), ldAbs(insn.SizeW, 0), callLocal(1), exit(), exit()),
-			"legacy packet loads (LD_ABS, LD_IND) cannot be mixed with bpf-to-bpf calls"},
 		{"bad context offset", prog(ldx(insn.SizeW, r0, r1, 2), exit()), "instruction 0 (r0 = *(u32 *)(r1 +2)): context access of 4 bytes at offset 2: no field at offset 2"},
 		{"context write", prog(st(insn.SizeW, r1, 0, 1), mov64K(r0, 0), exit()), "context access of 4 bytes at offset 0: field at offset 0 is read-only"},
 		{"atomic on the context", prog(mov64K(r0, 1), atomicOp(insn.SizeW, r1, r0, 0, insn.AtomicAdd), exit()), "atomic operation on the context"},
@@ -105,6 +103,11 @@ func TestLegacyPacketLoads(t *testing.T) {
 		{"ind", prog(mov64K(insn.R7, 10), ldInd(insn.SizeH, insn.R7, 4), exit()), 0xaabb},
 		{"out of the packet returns 0", prog(mov64K(insn.R0, 9), ldAbs(insn.SizeW, 13), mov64K(insn.R0, 5), exit()), 0},
 		{"negative offset returns 0", prog(mov64K(insn.R7, -20), ldInd(insn.SizeB, insn.R7, 4), mov64K(insn.R0, 5), exit()), 0},
+		// Linux (with BTF) allows them in subprograms too, where a load out of
+		// the packet returns 0 from the subprogram only.
+		{"in a subprogram", prog(callLocal(1), exit(), ldAbs(insn.SizeH, 12), exit()), 0x0800},
+		{"out of the packet in a subprogram returns 0 to its caller",
+			prog(callLocal(2), alu64K(insn.ALUAdd, insn.R0, 7), exit(), ldAbs(insn.SizeW, 13), mov64K(insn.R0, 5), exit()), 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

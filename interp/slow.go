@@ -193,7 +193,7 @@ func (m *Machine) slowOp(in *op, r *[16]uint64) error {
 		}
 		r[0] = v
 		if !ok {
-			// Out of the packet: the program returns 0.
+			// Out of the packet: the current function returns 0.
 			m.ip = unsafe.Pointer(&m.cur.code[m.cur.exitOp])
 		}
 	case opLdxCtx:
