@@ -66,6 +66,8 @@ const (
 	fnSkbPullData         = 39
 	fnPerCPUPtr           = 153
 	fnThisCPUPtr          = 154
+	fnStrtol              = 105
+	fnStrtoul             = 106
 	fnStrncmp             = 182
 	fnKtimeGetTaiNs       = 208
 )
@@ -169,6 +171,10 @@ func (r *resolver) Helper(id int32) (interp.Helper, error) {
 		return probeReadStr(true), nil
 	case fnStrncmp:
 		return strncmp, nil
+	case fnStrtol:
+		return strtol, nil
+	case fnStrtoul:
+		return strtoul, nil
 	case fnPerCPUPtr:
 		return perCPUPtr, nil
 	case fnThisCPUPtr:

@@ -318,6 +318,16 @@ func helperCases() []helperCase {
 		body = append(body, call(fnStrncmp))
 		cases = append(cases, helperCase{name: fmt.Sprintf("strncmp %q %q %d", c.s1, c.s2, c.size), typ: typeTC, body: body})
 	}
+	for _, c := range strtoxCases {
+		for _, h := range []struct {
+			name string
+			id   int32
+		}{{"strtol", fnStrtol}, {"strtoul", fnStrtoul}} {
+			cases = append(cases,
+				helperCase{name: fmt.Sprintf("%s %q %d flags %d", h.name, c.s, c.size, c.flags), typ: typeTC, body: strtoxCall(h.id, c.s, c.size, c.flags, false)},
+				helperCase{name: fmt.Sprintf("%s %q %d flags %d: *res", h.name, c.s, c.size, c.flags), typ: typeTC, body: strtoxCall(h.id, c.s, c.size, c.flags, true)})
+		}
+	}
 	for _, c := range []struct {
 		format     string
 		a1, a2, a3 uint64
@@ -392,6 +402,42 @@ func mapCall(helper int32, mi int32, key uint32, value uint64, flags uint64) []i
 	out = append(out, call(helper))
 	if helper == fnMapLookupElem || helper == fnMapLookupPercpuElem {
 		out = append(out, jeqImm(0, 0, 1), movImm(0, 1))
+	}
+	return out
+}
+
+// strtoxCases are the inputs of bpf_strtol and bpf_strtoul: the string
+// (stored on the stack, zero-padded), the length passed and the flags.
+var strtoxCases = []struct {
+	s     string
+	size  int32
+	flags uint64
+}{
+	{"123", 3, 0}, {"  -42xyz", 8, 0}, {"\t+7", 3, 0}, {"0x1F", 4, 0}, {"0x1F", 4, 16}, {"1F", 2, 16},
+	{"0X", 2, 0}, {"0xg", 3, 0}, {"017", 3, 0}, {"089", 3, 0}, {"017", 3, 10}, {"12345", 3, 10},
+	{"   ", 3, 0}, {"-", 1, 0}, {"abc", 3, 10}, {"1", 1, 2}, {"1", 1, 0x20},
+	{"18446744073709551615", 20, 0}, {"18446744073709551616", 20, 0},
+	{"9223372036854775807", 19, 0}, {"9223372036854775808", 19, 0}, {"-9223372036854775808", 20, 0},
+	{"-9223372036854775809", 20, 0}, {"0xffffffffffffffff", 18, 0}, {"12\x0034", 5, 0},
+	{"000000000000000000000000000000000000000000000000000000000000000000000009", 72, 0},
+}
+
+// strtoxCall calls helper (bpf_strtol or bpf_strtoul) on s stored at
+// r10-96 with *res at r10-104 set to 0x5555 first; the program returns
+// the helper's result, or with res the two halves of *res XORed.
+func strtoxCall(helper int32, s string, size int32, flags uint64, res bool) []insn.Instruction {
+	out := onStack(-96, []byte(s))
+	out = append(out, ldImm64(1, 0x5555)...)
+	out = append(out, stx(insn.SizeDW, 10, 1, -104))
+	out = append(out, stackPtr(1, -96)...)
+	out = append(out, movImm(2, size))
+	out = append(out, ldImm64(3, flags)...)
+	out = append(out, stackPtr(4, -104)...)
+	out = append(out, call(helper))
+	if res {
+		out = append(out, ldx(insn.SizeDW, 0, 10, -104), movReg(1, 0),
+			insn.Instruction{OpCode: uint8(insn.ClassALU64) | insn.ALURsh | insn.SourceK, Dst: 1, Imm: 32},
+			insn.Instruction{OpCode: uint8(insn.ClassALU64) | insn.ALUXor | insn.SourceX, Dst: 0, Src: 1})
 	}
 	return out
 }
