@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -173,98 +174,104 @@ func BenchmarkLinkImage(b *testing.B) {
 }
 
 // BenchmarkLinkVsBpftool links the generated set with `bpfld link` and
-// with `bpftool gen object`, each as a whole process, alternately, and
-// reports both wall-clock and CPU (user + system) times and the ratio of
-// wall-clock times bpftool/bpfld ("x-faster": above 1 when bpfld wins). bpfld is
-// the project's command when it has a link command, else this test binary
-// run as a linker (see TestMain).
+// with `bpftool gen object`, each as a whole process, alternately (which
+// one goes first alternates too), and reports the medians of wall-clock
+// and CPU (user + system) times and the ratio of the wall-clock medians
+// bpftool/bpfld ("x-faster": above 1 when bpfld wins). bpfld is the
+// project's command, built once from ../cmd/bpfld. Medians, because the
+// machines are shared: run with -benchtime 21x or so for stable figures.
 func BenchmarkLinkVsBpftool(b *testing.B) {
 	paths := benchObjectPaths(b)
 	bpftool := bpftoolPath(b)
-	bpfld := bpfldLinker(b)
+	bpfld := bpfldCommand(b)
 	dir := b.TempDir()
 	runs := []struct {
 		name      string
-		cmd       func(out string) *exec.Cmd
-		took, cpu time.Duration
+		args      func(out string) []string
+		wall, cpu []time.Duration
 	}{
-		{name: "bpfld", cmd: func(out string) *exec.Cmd { return bpfld(out, paths) }},
-		{name: "bpftool", cmd: func(out string) *exec.Cmd {
-			return exec.Command(bpftool, append([]string{"gen", "object", out}, paths...)...)
+		{name: "bpfld", args: func(out string) []string {
+			return append([]string{bpfld, "link", "-o", out}, paths...)
+		}},
+		{name: "bpftool", args: func(out string) []string {
+			return append([]string{bpftool, "gen", "object", out}, paths...)
 		}},
 	}
 	b.ResetTimer()
 	for i := range b.N {
-		for k := range runs {
+		for n := range runs {
+			k := (n + i) % len(runs)
 			out := filepath.Join(dir, fmt.Sprintf("%s-%d.o", runs[k].name, i))
-			cmd := runs[k].cmd(out)
+			args := runs[k].args(out)
+			cmd := exec.Command(args[0], args[1:]...)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			start := time.Now()
 			if err := cmd.Run(); err != nil {
 				b.Fatalf("%s: %v: %s", runs[k].name, err, stderr.String())
 			}
-			runs[k].took += time.Since(start)
-			runs[k].cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			runs[k].wall = append(runs[k].wall, time.Since(start))
+			runs[k].cpu = append(runs[k].cpu, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
 			os.Remove(out)
 		}
 	}
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
-	b.ReportMetric(ms(runs[0].took), "bpfld-ms/op")
-	b.ReportMetric(ms(runs[1].took), "bpftool-ms/op")
-	b.ReportMetric(ms(runs[0].cpu), "bpfld-cpu-ms/op")
-	b.ReportMetric(ms(runs[1].cpu), "bpftool-cpu-ms/op")
-	b.ReportMetric(ms(runs[1].took)/ms(runs[0].took), "x-faster")
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	bpfldWall, bpftoolWall := median(runs[0].wall), median(runs[1].wall)
+	b.ReportMetric(ms(bpfldWall), "bpfld-ms/op")
+	b.ReportMetric(ms(bpftoolWall), "bpftool-ms/op")
+	b.ReportMetric(ms(median(runs[0].cpu)), "bpfld-cpu-ms/op")
+	b.ReportMetric(ms(median(runs[1].cpu)), "bpftool-cpu-ms/op")
+	b.ReportMetric(ms(bpftoolWall)/ms(bpfldWall), "x-faster")
 }
 
-// bpfldLinker returns how to run `bpfld link -o OUT IN...` as a process:
-// the project's command, built here, when it has a link command; else
-// this test binary, which links when BPFLD_LINK_TEST_MAIN is set.
-func bpfldLinker(b *testing.B) func(out string, in []string) *exec.Cmd {
+// median returns the middle of ds (the mean of the two middle ones for
+// an even count); ds is sorted in place.
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	n := len(ds)
+	if n%2 == 1 {
+		return ds[n/2]
+	}
+	return (ds[n/2-1] + ds[n/2]) / 2
+}
+
+var bpfldBuild struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// bpfldCommand builds the project's bpfld command once per test binary,
+// into a temporary directory that TestMain removes, and returns its path.
+func bpfldCommand(b *testing.B) string {
 	b.Helper()
-	bin := filepath.Join(b.TempDir(), "bpfld")
-	if err := exec.Command("go", "build", "-o", bin, "../cmd/bpfld").Run(); err == nil {
-		probe := filepath.Join(b.TempDir(), "probe.o")
-		if exec.Command(bin, "link", "-o", probe, objPath("calls.bpf.o")).Run() == nil {
-			return func(out string, in []string) *exec.Cmd {
-				return exec.Command(bin, append([]string{"link", "-o", out}, in...)...)
-			}
+	bpfldBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "bpfld-bench-")
+		if err != nil {
+			bpfldBuild.err = err
+			return
 		}
+		bpfldBuild.dir = dir
+		bin := filepath.Join(dir, "bpfld")
+		out, err := exec.Command("go", "build", "-o", bin, "../cmd/bpfld").CombinedOutput()
+		if err != nil {
+			bpfldBuild.err = fmt.Errorf("go build ../cmd/bpfld: %v: %s", err, out)
+			return
+		}
+		bpfldBuild.path = bin
+	})
+	if bpfldBuild.err != nil {
+		b.Fatal(bpfldBuild.err)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return func(out string, in []string) *exec.Cmd {
-		cmd := exec.Command(self, append([]string{"-o", out}, in...)...)
-		cmd.Env = append(os.Environ(), "BPFLD_LINK_TEST_MAIN=1")
-		return cmd
-	}
+	return bpfldBuild.path
 }
 
-// TestMain makes the test binary a minimal `bpfld link` when
-// BPFLD_LINK_TEST_MAIN is set: `-o OUT IN...`.
+// TestMain removes the bpfld command that the benchmarks built.
 func TestMain(m *testing.M) {
-	if os.Getenv("BPFLD_LINK_TEST_MAIN") == "" {
-		os.Exit(m.Run())
+	code := m.Run()
+	if bpfldBuild.dir != "" {
+		os.RemoveAll(bpfldBuild.dir)
 	}
-	args := os.Args[1:]
-	if len(args) < 3 || args[0] != "-o" {
-		fmt.Fprintln(os.Stderr, "usage: -o OUT IN...")
-		os.Exit(2)
-	}
-	objs, err := link.ReadObjects(args[2:])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	var buf bytes.Buffer
-	if err := link.WriteObject(&buf, objs, link.Options{}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	if err := os.WriteFile(args[1], buf.Bytes(), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
+	os.Exit(code)
 }
