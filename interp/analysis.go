@@ -184,6 +184,9 @@ func (a *analyzer) block(pc int) {
 	f := a.s.funcOf[pc]
 	for {
 		ins := a.s.insns[pc]
+		if a.s.fpWrites[pc] != nil {
+			return // a run stops there
+		}
 		a.step(&st, pc, f)
 		next := pc + 1
 		if ins.IsLoadImm64() {

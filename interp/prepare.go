@@ -88,6 +88,9 @@ type translator struct {
 // translate returns the op of the instruction in slot pc.
 func (t *translator) translate(pc int) (op, error) {
 	ins := t.s.insns[pc]
+	if err := t.s.fpWrites[pc]; err != nil {
+		return t.fault(err), nil
+	}
 	o := op{dst: ins.Dst, src: ins.Src, off: int32(ins.Off), imm: uint64(int64(ins.Imm))}
 	switch ins.Class() {
 	case insn.ClassALU, insn.ClassALU64:
@@ -115,6 +118,16 @@ func (t *translator) translate(pc int) (op, error) {
 		}
 		return t.atomic(pc, o)
 	}
+}
+
+// fault returns an op that stops the run with err: a call of a function
+// that fails.
+func (t *translator) fault(err error) op {
+	t.p.helpers = append(t.p.helpers, func(m *Machine, _, _, _, _, _ uint64) uint64 {
+		m.Fail(err)
+		return 0
+	})
+	return op{code: opCall, imm: uint64(len(t.p.helpers) - 1)}
 }
 
 // aluCode returns the op of an ALU or ALU64 instruction.

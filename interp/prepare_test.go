@@ -33,6 +33,7 @@ func TestPrepareErrors(t *testing.T) {
 		{"empty", nil, "program has no instructions"},
 		{"undefined opcode", prog(insn.Instruction{OpCode: 0xf7}, exit()), "instruction 0 ("},
 		{"write to r10", prog(mov64K(insn.R10, 1), exit()), "instruction 0 (r10 = 1): opcode 0xb7 (alu64 mov k): dst register r10 is the read-only frame pointer"},
+		{"write to r10 after a jump", prog(ja(0), mov64X(insn.R10, r1), exit()), "instruction 1 (r10 = r1): opcode 0xbf (alu64 mov x): dst register r10 is the read-only frame pointer"},
 		{"register 11", prog(mov64K(11, 1), exit()), "instruction 0"},
 		{"ld_imm64 without its second slot", []insn.Instruction{lo}, "ld_imm64 lacks its second slot"},
 		{"ld_imm64 with a bad second slot", prog(lo, mov64K(r0, 0), exit()), "second slot of ld_imm64 has opcode 0xb7"},
@@ -132,5 +133,37 @@ func TestLegacyPacketLoads(t *testing.T) {
 	}
 	if _, err := p.Run(newTestMachine(t), 0); err == nil || !strings.Contains(err.Error(), "without a packet source") {
 		t.Errorf("error %v, want one about the missing packet source", err)
+	}
+}
+
+// TestFramePointerWriteBehindBranch checks writes to r10 that only a path
+// through a conditional jump reaches: Linux loads such a program when its
+// verifier proves the path dead (the selftests use them as markers of
+// dead code), so the VM loads it and stops a run that gets there.
+func TestFramePointerWriteBehindBranch(t *testing.T) {
+	writes := []struct {
+		name  string
+		write []insn.Instruction
+	}{
+		{"mov", []insn.Instruction{mov64K(insn.R10, 1)}},
+		{"alu32", []insn.Instruction{alu32K(insn.ALUAdd, insn.R10, 1)}},
+		{"ld_imm64", ldImm64(insn.R10, 1)},
+		{"load", []insn.Instruction{ldx(insn.SizeDW, insn.R10, insn.R10, -8)}},
+	}
+	for _, w := range writes {
+		t.Run(w.name, func(t *testing.T) {
+			// if r1 == 0 goto ok; <write>; exit; ok: r0 = 5; exit
+			p, err := Prepare(prog(jmpK(insn.JmpJEQ, insn.R1, 0, int16(len(w.write)+1)), w.write, exit(), mov64K(insn.R0, 5), exit()), &testEnv{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := p.Run(newTestMachine(t), 0); err != nil || got != 5 {
+				t.Errorf("path around the write: r0 = %d, error %v, want 5", got, err)
+			}
+			_, err = p.Run(newTestMachine(t), 1)
+			if want := "instruction 1 ("; err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "r10 is the read-only frame pointer") {
+				t.Errorf("path through the write: error %v, want one at %q about the frame pointer", err, want)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/bpfld/bpfld/insn"
 )
@@ -25,6 +26,13 @@ type structure struct {
 	funcOf []int
 	// callbacks marks the functions whose address a ld_imm64 takes.
 	callbacks []bool
+	// fpWrites holds, for each instruction that writes r10 and is
+	// otherwise valid, the error of that write. Linux rejects such a
+	// write only on a path its verifier explores, and the selftests put
+	// them in dead code: analyzeStructure rejects the writes that run
+	// whenever their function runs, and Prepare makes the others stop
+	// the run that reaches them.
+	fpWrites []error
 }
 
 // target returns the slot that the jump, call or function address in slot
@@ -59,16 +67,20 @@ func analyzeStructure(insns []insn.Instruction) (*structure, error) {
 		return nil, errors.New("program has no instructions")
 	}
 	s := &structure{
-		insns:   insns,
-		second:  make([]bool, len(insns)),
-		opIndex: make([]int32, len(insns)),
-		funcOf:  make([]int, len(insns)),
+		insns:    insns,
+		second:   make([]bool, len(insns)),
+		opIndex:  make([]int32, len(insns)),
+		funcOf:   make([]int, len(insns)),
+		fpWrites: make([]error, len(insns)),
 	}
 	ops := int32(0)
 	for pc := 0; pc < len(insns); pc++ {
 		ins := insns[pc]
 		if err := ins.Valid(); err != nil {
-			return nil, errorAt(insns, pc, err)
+			if !writesFramePointer(ins, err) {
+				return nil, errorAt(insns, pc, err)
+			}
+			s.fpWrites[pc] = err
 		}
 		s.opIndex[pc] = ops
 		ops++
@@ -122,6 +134,11 @@ func analyzeStructure(insns []insn.Instruction) (*structure, error) {
 			return nil, errorAt(insns, end-1, errors.New("last instruction of the function is not an exit or jump"))
 		}
 	}
+	for _, start := range s.entries {
+		if pc := s.certainFPWrite(start); pc >= 0 {
+			return nil, errorAt(insns, pc, s.fpWrites[pc])
+		}
+	}
 	for pc, ins := range insns {
 		if s.second[pc] {
 			continue
@@ -136,6 +153,46 @@ func analyzeStructure(insns []insn.Instruction) (*structure, error) {
 		}
 	}
 	return s, nil
+}
+
+// writesFramePointer reports whether ins, which Valid refused with err,
+// is valid but for writing r10.
+func writesFramePointer(ins insn.Instruction, err error) bool {
+	var inv *insn.InvalidError
+	if !errors.As(err, &inv) || !strings.Contains(inv.Reason, "r10 is the read-only frame pointer") {
+		return false
+	}
+	if ins.Dst == insn.R10 {
+		ins.Dst = insn.R0
+	}
+	if ins.Src == insn.R10 {
+		ins.Src = insn.R0
+	}
+	return ins.Valid() == nil
+}
+
+// certainFPWrite returns the first instruction writing r10 that runs
+// whenever the function starting at slot start runs (before any
+// conditional jump), or -1.
+func (s *structure) certainFPWrite(start int) int {
+	seen := make(map[int]bool)
+	for pc := start; !seen[pc]; {
+		seen[pc] = true
+		ins := s.insns[pc]
+		switch {
+		case s.fpWrites[pc] != nil:
+			return pc
+		case ins.OpCode == insn.OpJA || ins.OpCode == insn.OpGotol:
+			pc = target(ins, pc)
+		case ins.IsExit() || isBranch(ins):
+			return -1
+		case ins.IsLoadImm64():
+			pc += 2
+		default:
+			pc++
+		}
+	}
+	return -1
 }
 
 // numOps returns how many ops the program translates into.
