@@ -285,3 +285,61 @@ func TestDataSectionConflict(t *testing.T) {
 		t.Errorf("error %v, want %s", err, want)
 	}
 }
+
+// TestWriteExternSizes checks that the .kconfig, .ksyms and .maps entries
+// of externs left to the loader carry their sizes as clang writes them:
+// the size of the type, 1 for a typeless (void) ksym, 0 for a kfunc.
+// cilium/ebpf cuts each .kconfig value out of its map by that size, and
+// a size of 0 makes NewCollection panic.
+func TestWriteExternSizes(t *testing.T) {
+	for _, set := range [][]string{{"kconfig.bpf.o"}, {"ksyms.bpf.o"}, {"link_main.bpf.o"}} {
+		t.Run(strings.Join(set, "+"), func(t *testing.T) {
+			out := writeObject(t, link.Options{AllowUnresolved: true}, set...)
+			// The raw .BTF, without the fixes cilium/ebpf's ELF reader
+			// applies to data sections.
+			f, err := goelf.NewFile(bytes.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := f.Section(".BTF").Data()
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec, err := btf.LoadSpecFromReader(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := 0
+			for typ := range spec.All() {
+				ds, ok := typ.(*btf.Datasec)
+				if !ok || (ds.Name != ".kconfig" && ds.Name != ".ksyms" && ds.Name != ".maps") {
+					continue
+				}
+				for _, vs := range ds.Vars {
+					want := uint32(0)
+					if v, ok := vs.Type.(*btf.Var); ok {
+						if v.Linkage != btf.ExternVar {
+							continue
+						}
+						if _, void := btf.UnderlyingType(v.Type).(*btf.Void); void {
+							want = 1
+						} else {
+							n, err := btf.Sizeof(v.Type)
+							if err != nil {
+								t.Fatal(err)
+							}
+							want = uint32(n)
+						}
+					}
+					seen++
+					if vs.Size != want {
+						t.Errorf("%s: %s has size %d, want %d", ds.Name, vs.Type.TypeName(), vs.Size, want)
+					}
+				}
+			}
+			if seen == 0 {
+				t.Error("no extern in .kconfig, .ksyms or .maps")
+			}
+		})
+	}
+}

@@ -146,8 +146,8 @@ func (ow *objWriter) mapsDatasecs(externMaps []btf.VarSecinfo) []btf.Type {
 }
 
 // externTypes describes the externs left to the loader: .kconfig and
-// .ksyms DATASECs as clang writes them (sizes and offsets for the loader
-// to fill in), and free-standing extern FUNCs and VARs for the externs a
+// .ksyms DATASECs as clang writes them (each extern's size, offsets for
+// the loader to fill in), and free-standing extern FUNCs and VARs for the externs a
 // partial link leaves.
 func (ow *objWriter) externTypes() (out []btf.Type, maps []btf.VarSecinfo) {
 	l := ow.l
@@ -164,11 +164,11 @@ func (ow *objWriter) externTypes() (out []btf.Type, maps []btf.VarSecinfo) {
 		}
 		switch g.kind {
 		case kindKconfig:
-			kconfig.Vars = append(kconfig.Vars, btf.VarSecinfo{Type: t})
+			kconfig.Vars = append(kconfig.Vars, btf.VarSecinfo{Type: t, Size: externSize(t)})
 		case kindKsym:
-			ksyms.Vars = append(ksyms.Vars, btf.VarSecinfo{Type: ksymType(t)})
+			ksyms.Vars = append(ksyms.Vars, btf.VarSecinfo{Type: ksymType(t), Size: externSize(t)})
 		case kindMap:
-			maps = append(maps, btf.VarSecinfo{Type: t})
+			maps = append(maps, btf.VarSecinfo{Type: t, Size: externSize(t)})
 		default:
 			out = append(out, t)
 		}
@@ -180,6 +180,24 @@ func (ow *objWriter) externTypes() (out []btf.Type, maps []btf.VarSecinfo) {
 		out = append(out, ksyms)
 	}
 	return out, maps
+}
+
+// externSize is the size clang gives an extern in its DATASEC: that of a
+// variable's type (1 for void, as sizeof(void) in GNU C), 0 for a
+// function. cilium/ebpf reads each .kconfig value by it.
+func externSize(t btf.Type) uint32 {
+	v, ok := t.(*btf.Var)
+	if !ok {
+		return 0
+	}
+	if _, void := btf.UnderlyingType(v.Type).(*btf.Void); void {
+		return 1
+	}
+	n, err := btf.Sizeof(v.Type)
+	if err != nil {
+		return 0
+	}
+	return uint32(n)
 }
 
 // ksymType returns the BTF of a .ksyms extern as the output writes it: a
