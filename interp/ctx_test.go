@@ -134,7 +134,7 @@ func TestContextStores(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if code := p.code[4].code; code != opStCtx && code != opStxCtx {
+			if code := p.plain.code[4].code; code != opStCtx && code != opStxCtx {
 				t.Fatalf("the store is op %d, not one decided at run time", code)
 			}
 			x := newXDPContext(t, make([]byte, 64))

@@ -2,14 +2,17 @@ package interp
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/bpfld/bpfld/insn"
+	"github.com/bpfld/bpfld/runtime/mem"
 )
 
 // FuzzRun prepares and runs arbitrary instruction streams: whatever they
 // do, Prepare and Run must return, with an error or without, and never
-// crash. Jumps are made to go forward (and the program to end in an exit)
+// crash; and RunCounted must count by blocks what counting every op on
+// its own counts. Jumps are made to go forward (and the program to end in an exit)
 // so that every program terminates: the interpreter, like the kernel's,
 // relies on the verifier for that.
 func FuzzRun(f *testing.F) {
@@ -57,5 +60,34 @@ func FuzzRun(f *testing.F) {
 				t.Fatalf("Run error %T without an instruction: %v", err, err)
 			}
 		}
+		checkCount(t, p, m, x, env.values[0])
 	})
+}
+
+// checkCount runs p counted by blocks and then counted op by op, each time
+// on the same memory made the same, and compares the runs.
+func checkCount(t *testing.T, p *Program, m *Machine, x *xdpContext, values *mem.Block) {
+	step := &Program{plain: p.plain, insns: p.insns, helpers: p.helpers, id: p.id, stackDepth: p.stackDepth}
+	stepCounting(step)
+	ctx := slices.Clone(x.ctx.Bytes())
+	type result struct {
+		ret, insns uint64
+		err        string
+	}
+	var res [2]result
+	for i, q := range []*Program{p, step} {
+		clear(m.stack.Bytes())
+		clear(x.pkt.Bytes())
+		clear(values.Bytes())
+		copy(x.ctx.Bytes(), ctx)
+		m.TailCalls = progArrays{0x1000: {q}}
+		ret, insns, err := q.RunCounted(m, x.addr())
+		res[i] = result{ret: ret, insns: insns}
+		if err != nil {
+			res[i] = result{err: err.Error()} // the count of a fault is approximate
+		}
+	}
+	if res[0] != res[1] {
+		t.Fatalf("counted by blocks: %+v, op by op: %+v", res[0], res[1])
+	}
 }

@@ -71,7 +71,11 @@ type Machine struct {
 	budget    uint64         // may_goto budget of the running function
 	tailCalls int            // tail calls taken in this run
 	err       error          // set by Fail
-	frames    [maxFrames]frame
+	// counting is set during RunCounted: programs run their counting
+	// bodies, whose opCounts add to insns.
+	counting bool
+	insns    uint64
+	frames   [maxFrames]frame
 }
 
 // frame is what a bpf-to-bpf call saves to return to its caller.
@@ -148,8 +152,9 @@ func (m *Machine) Callback(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 	if p == nil {
 		return 0, errors.New("callback outside a run")
 	}
-	entry := int32(fn & 0xffffff)
-	if fn&^0xffffffffffffff != callbackTag || (fn>>24)&0xffffffff != p.id&0xffffffff || !p.funcs[entry] {
+	b := m.body(p)
+	entry, ok := b.funcs[int32(fn&0xffffff)]
+	if fn&^0xffffffffffffff != callbackTag || (fn>>24)&0xffffffff != p.id&0xffffffff || !ok {
 		err := fmt.Errorf("%#x is not a callback function of the running program", fn)
 		m.Fail(err)
 		return 0, err
@@ -161,7 +166,7 @@ func (m *Machine) Callback(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 	}
 	budget, ip := m.budget, m.ip
 	m.depth++
-	ret, err := m.exec(p, int(entry), r1, r2, r3, r4, r5)
+	ret, err := m.exec(p, unsafe.Pointer(&b.code[entry]), r1, r2, r3, r4, r5)
 	m.depth--
 	m.cur, m.budget, m.ip = p, budget, ip
 	if err != nil {
@@ -173,6 +178,12 @@ func (m *Machine) Callback(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 // Run runs the program on m with ctx, the address of its context, in R1
 // and returns R0 when the program exits.
 func (p *Program) Run(m *Machine, ctx uint64) (uint64, error) {
+	return p.run(m, ctx, false)
+}
+
+// run is Run, counting executed instructions in m.insns if counting is
+// set.
+func (p *Program) run(m *Machine, ctx uint64, counting bool) (uint64, error) {
 	if m.stack == nil {
 		return 0, errors.New("run on a closed machine")
 	}
@@ -180,8 +191,24 @@ func (p *Program) Run(m *Machine, ctx uint64) (uint64, error) {
 	m.depth = 0
 	m.tailCalls = 0
 	m.err = nil
+	m.counting = counting
+	m.insns = 0
 	m.resetCache()
-	ret, err := m.exec(p, 0, ctx, 0, 0, 0, 0)
+	ret, err := m.exec(p, m.entry(p), ctx, 0, 0, 0, 0)
 	m.cur = nil
 	return ret, err
+}
+
+// body returns the translation of p that runs on m: the counting one
+// during RunCounted.
+func (m *Machine) body(p *Program) *body {
+	if m.counting {
+		return p.countingBody()
+	}
+	return &p.plain
+}
+
+// entry returns the first op of p in the translation that runs on m.
+func (m *Machine) entry(p *Program) unsafe.Pointer {
+	return unsafe.Pointer(&m.body(p).code[0])
 }

@@ -223,6 +223,11 @@ const (
 	opStxCtx
 	opStCtx
 
+	// opCount heads every basic block in a counting body (count.go): imm
+	// is the number of instructions in the block, which it adds to the
+	// Machine's count.
+	opCount
+
 	numOps
 )
 

@@ -24,13 +24,16 @@ func Prepare(insns []insn.Instruction, env Resolver) (*Program, error) {
 		return nil, err
 	}
 	p := &Program{
-		code:       make([]op, 0, s.numOps()+2),
-		slots:      make([]int32, 0, s.numOps()+2),
+		plain: body{
+			code:  make([]op, 0, s.numOps()+2),
+			slots: make([]int32, 0, s.numOps()+2),
+			funcs: make(map[int32]int32),
+		},
 		insns:      slices.Clone(insns), // for error messages, whatever the caller does with insns
-		funcs:      make(map[int32]bool),
 		id:         programIDs.Add(1),
 		stackDepth: depth,
 	}
+	b := &p.plain
 	t := translator{s: s, an: an, env: env, p: p, helperIndex: make(map[helperKey]int)}
 	for pc := 0; pc < len(insns); pc++ {
 		if s.second[pc] {
@@ -40,24 +43,25 @@ func Prepare(insns []insn.Instruction, env Resolver) (*Program, error) {
 		if err != nil {
 			return nil, errorAt(insns, pc, err)
 		}
-		p.code = append(p.code, o)
-		p.slots = append(p.slots, int32(pc))
+		b.code = append(b.code, o)
+		b.slots = append(b.slots, int32(pc))
 	}
 	// A legacy packet load out of the packet returns 0 from its function
 	// through this exit. The op after it is never run: it keeps the loop's
 	// pointer to the next op inside the slice.
-	p.exitOp = len(p.code)
-	last := p.slots[len(p.slots)-1]
-	p.code = append(p.code, op{code: opExit}, op{code: opExit})
-	p.slots = append(p.slots, last, last)
-	for i := range p.code {
-		if o := &p.code[i]; isTransfer(o.code) {
+	b.exitOp = len(b.code)
+	last := b.slots[len(b.slots)-1]
+	b.code = append(b.code, op{code: opExit}, op{code: opExit})
+	b.slots = append(b.slots, last, last)
+	for i := range b.code {
+		if o := &b.code[i]; isTransfer(o.code) {
 			o.off = (o.off - int32(i) - 1) * opSize
 		}
 	}
 	for f, cb := range s.callbacks {
 		if cb {
-			p.funcs[s.opIndex[s.entries[f]]] = true
+			entry := s.opIndex[s.entries[f]]
+			b.funcs[entry] = entry
 		}
 	}
 	return p, nil

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/bpfld/bpfld/insn"
@@ -73,20 +74,33 @@ type KsymResolver interface {
 // Program is a program prepared to run. It is immutable, and may run on
 // any number of Machines at once.
 type Program struct {
-	code    []op
-	slots   []int32 // the instruction slot of each op, for errors
+	// plain is the translation Run executes.
+	plain body
+	// counting is plain with an opCount at the head of every basic block,
+	// for RunCounted; made on first use (countingBody).
+	counting     *body
+	countingOnce sync.Once
+
 	insns   []insn.Instruction
 	helpers []Helper
-	// funcs holds the first op of every function that a callback value
-	// may name.
-	funcs map[int32]bool
-	// exitOp is the index of an exit op after the program's own, where a
-	// legacy packet load out of the packet goes to return 0.
-	exitOp int
-	id     uint64 // distinguishes the callback values of programs
+	id      uint64 // distinguishes the callback values of programs
 	// stackDepth is the deepest combined stack of a call chain, as the
 	// verifier computes it.
 	stackDepth int
+}
+
+// body is one translation of a program into ops, with what exec needs to
+// find its way in it.
+type body struct {
+	code  []op
+	slots []int32 // the instruction slot of each op, for errors
+	// exitOp is the index of an exit op after the program's own, where a
+	// legacy packet load out of the packet goes to return 0.
+	exitOp int
+	// funcs maps every function that a callback value may name, by the
+	// index of its first op in the plain body (which callback values
+	// hold), to the index of its first op in this body.
+	funcs map[int32]int32
 }
 
 // StackDepth returns the stack the program's deepest chain of calls uses,

@@ -13,10 +13,11 @@ const opSize = int32(unsafe.Sizeof(op{}))
 
 var errUnknownOp = errors.New("internal error: unknown operation")
 
-// exec runs p from op pc in a new function frame, the m.depth-th, with R1
-// to R5 set to r1 to r5, until that frame exits, and returns R0. Calls to
-// BPF functions and tail calls are handled here, without Go recursion;
-// only callbacks (through a helper and Machine.Callback) nest.
+// exec runs p from the op at start (in m.body(p)) in a new function frame,
+// the m.depth-th, with R1 to R5 set to r1 to r5, until that frame exits,
+// and returns R0. Calls to BPF functions and tail calls are handled here,
+// without Go recursion; only callbacks (through a helper and
+// Machine.Callback) nest.
 //
 // This is the interpreter's hot loop, written for the Go compiler:
 //   - the switch compiles to a jump table over the dense op codes;
@@ -30,14 +31,14 @@ var errUnknownOp = errors.New("internal error: unknown operation")
 //   - a load or store checks its address against the stack and the last
 //     block it touched inline, and only searches the registered blocks
 //     (miss) when both fail.
-func (m *Machine) exec(p *Program, pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+func (m *Machine) exec(p *Program, start unsafe.Pointer, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 	var r [16]uint64
 	r[1], r[2], r[3], r[4], r[5] = r1, r2, r3, r4, r5
 	r[10] = m.stackTop - uint64(m.depth)*frameSize
 	base := m.depth
 	m.cur = p
 	m.budget = MaxLoops
-	ip := unsafe.Pointer(&p.code[pc])
+	ip := start
 	for {
 		in := (*op)(ip)
 		ip = unsafe.Add(ip, opSize)
@@ -631,7 +632,7 @@ func (m *Machine) exec(p *Program, pc int, r1, r2, r3, r4, r5 uint64) (uint64, e
 					m.tailCalls++
 					m.cur = t
 					m.budget = MaxLoops
-					ip = unsafe.Pointer(&t.code[0])
+					ip = m.entry(t)
 				}
 			}
 		case opExit:
@@ -657,6 +658,8 @@ func (m *Machine) exec(p *Program, pc int, r1, r2, r3, r4, r5 uint64) (uint64, e
 				return 0, m.fault(m.ip, err)
 			}
 			ip = m.ip
+		case opCount:
+			m.insns += in.imm
 		default:
 			return 0, m.fault(ip, errUnknownOp)
 		}
@@ -667,8 +670,9 @@ func (m *Machine) exec(p *Program, pc int, r1, r2, r3, r4, r5 uint64) (uint64, e
 // the running program.
 func (m *Machine) fault(ip unsafe.Pointer, err error) error {
 	p := m.cur
-	pc := (uintptr(ip)-uintptr(unsafe.Pointer(&p.code[0])))/uintptr(opSize) - 1
-	return errorAt(p.insns, int(p.slots[pc]), err)
+	b := m.body(p)
+	pc := (uintptr(ip)-uintptr(unsafe.Pointer(&b.code[0])))/uintptr(opSize) - 1
+	return errorAt(p.insns, int(b.slots[pc]), err)
 }
 
 // tooDeep is the error of a bpf-to-bpf call at the op before ip that would

@@ -194,7 +194,8 @@ func (m *Machine) slowOp(in *op, r *[16]uint64) error {
 		r[0] = v
 		if !ok {
 			// Out of the packet: the current function returns 0.
-			m.ip = unsafe.Pointer(&m.cur.code[m.cur.exitOp])
+			b := m.body(m.cur)
+			m.ip = unsafe.Pointer(&b.code[b.exitOp])
 		}
 	case opLdxCtx:
 		b := r[in.src&15]
