@@ -43,6 +43,13 @@ func (b *imageBuilder) ksymValue(id sym) (reloc.KsymValue, error) {
 		k.Weak = k.Weak && d.ext.Weak
 	}
 	v, err := b.ksymResolver.ResolveKsym(k)
+	if err != nil && b.l.opts.AllowUnresolved && !k.Weak {
+		// A partial link (or a dump of one object) goes on: the ksym
+		// resolves as a missing __weak one does, to 0 or a poisoned
+		// kfunc call, which a loader refuses if the code is reached.
+		k.Weak = true
+		v, err = b.ksymResolver.ResolveKsym(k)
+	}
 	if err != nil {
 		return reloc.KsymValue{}, err
 	}

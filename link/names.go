@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/bpfld/bpfld/insn"
+	"github.com/bpfld/bpfld/reloc"
 )
 
 // Namer returns an insn.Namer that names the calls and map references of
@@ -15,6 +16,9 @@ import (
 func (img *Image) Namer(p *Program) insn.Namer {
 	return insn.FuncNamer{
 		Call: func(pc int, ins insn.Instruction) string {
+			if reason, ok := reloc.PoisonReason(ins); ok {
+				return "<" + reason + ">"
+			}
 			if ins.Src != insn.PseudoCall {
 				return ""
 			}

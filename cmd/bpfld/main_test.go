@@ -39,6 +39,8 @@ func TestCommands(t *testing.T) {
 			stdout: []string{".rodata: array", "read-only", "data_var", "map[.data][0]+"}},
 		{name: "dump json", args: []string{"dump", "--json", "../../testdata/objs/calls.bpf.o"}, code: 0,
 			stdout: []string{`"name": "calls_tc"`, `"text": "exit"`}},
+		{name: "dump with a kfunc the kernel lacks", args: []string{"dump", "../../elf/testdata/externs.o"}, code: 0,
+			stdout: []string{"call <call to unresolved weak kfunc>#"}},
 		{name: "dump unknown program", args: []string{"dump", "../../testdata/objs/tailcall.bpf.o", "--prog", "nope"}, code: 2,
 			stderr: "no program nope"},
 		{name: "dump not an object", args: []string{"dump", "testdata/notelf.o"}, code: 2, stderr: "testdata/notelf.o"},
