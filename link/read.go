@@ -1,7 +1,6 @@
 package link
 
 import (
-	"fmt"
 	"os"
 	"runtime"
 	"sync"
@@ -38,9 +37,10 @@ func ReadObjects(paths []string) ([]*elf.Object, error) {
 	}
 	close(next)
 	wg.Wait()
-	for i, err := range errs {
+	// Every error names its file already: os.ReadFile's and the reader's.
+	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("read object %d: %w", i+1, err)
+			return nil, err
 		}
 	}
 	return objs, nil
