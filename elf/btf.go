@@ -12,14 +12,24 @@ import (
 // btfIndex answers which variables, functions and maps a DATASEC of the
 // object's BTF lists.
 //
-// It works on a second parse of the raw .BTF bytes, made without
-// cilium/ebpf's ELF fixups: those run whenever a Datasec is looked up in the
-// Spec that LoadSpecAndExtInfosFromReader returns, and they reject
-// objects that clang writes every day (typed .ksyms variables, extern maps
-// in .maps). Both parses number types alike, so a member found here is
-// handed out as the same type ID's type of Object.BTF.
+// Most DATASECs are looked up in Object.BTF itself. cilium/ebpf fixes a
+// DATASEC up from the ELF headers whenever it is looked up in the Spec
+// that LoadSpecAndExtInfosFromReader returns: it fills in the size and
+// the members' offsets, which changes nothing the reader or the linker
+// reads, but it rewrites the members of .kconfig (offsets, and extern
+// linkage to global) and rejects DATASECs that clang writes every day
+// (typed .ksyms variables, extern maps in .maps). So .kconfig, and any
+// DATASEC whose fixup fails, are looked up in a second parse of the raw
+// .BTF bytes, made without those fixups, and only when needed: most
+// objects have neither. Both parses number types alike, so a member found
+// there is handed out as the same type ID's type of Object.BTF.
 type btfIndex struct {
+	// section is the .BTF section, for the second parse.
+	section *goelf.Section
+	// raw is the second parse, made on first need; rawErr is why it
+	// failed.
 	raw      *btf.Spec
+	rawErr   error
 	datasecs map[string]map[string]btf.Type
 }
 
@@ -82,21 +92,42 @@ func (rd *reader) parseBTF(btfSec *Section) (btfErr, extErr error) {
 		ext = nil
 	}
 
-	s := rd.file.Sections[btfSec.Index]
+	rd.obj.BTF, rd.obj.ExtInfos = spec, ext
+	rd.btf = btfIndex{section: rd.file.Sections[btfSec.Index], datasecs: make(map[string]map[string]btf.Type)}
+	return nil, extErr
+}
+
+// rawBTF returns the second parse of .BTF, without ELF fixups (see
+// btfIndex), making it on first use.
+func (rd *reader) rawBTF() (*btf.Spec, error) {
+	if rd.btf.raw != nil || rd.btf.rawErr != nil {
+		return rd.btf.raw, rd.btf.rawErr
+	}
+	s := rd.btf.section
 	data, err := s.Data()
 	if err != nil {
-		return fmt.Errorf(".BTF: reading %d bytes at byte %#x: %w", s.Size, s.Offset, err), nil
+		rd.btf.rawErr = fmt.Errorf(".BTF: reading %d bytes at byte %#x: %w", s.Size, s.Offset, err)
+		return nil, rd.btf.rawErr
 	}
-	raw, err := catchPanic(func() (*btf.Spec, error) {
+	rd.btf.raw, rd.btf.rawErr = catchPanic(func() (*btf.Spec, error) {
 		return btf.LoadSpecFromReader(bytes.NewReader(data))
 	})
-	if err != nil {
-		return fmt.Errorf(".BTF: %w", err), nil
+	if rd.btf.rawErr != nil {
+		rd.btf.rawErr = fmt.Errorf(".BTF: %w", rd.btf.rawErr)
 	}
+	return rd.btf.raw, rd.btf.rawErr
+}
 
-	rd.obj.BTF, rd.obj.ExtInfos = spec, ext
-	rd.btf = btfIndex{raw: raw, datasecs: make(map[string]map[string]btf.Type)}
-	return nil, extErr
+// hasName reports whether name may be the name of a type in .BTF: whether
+// its string table can hold it, a NUL-terminated string after another's
+// NUL. It looks only for the bytes; false means that no type has the name.
+func (rd *reader) hasName(name string) (bool, error) {
+	s := rd.btf.section
+	data, err := s.Data()
+	if err != nil {
+		return false, fmt.Errorf(".BTF: reading %d bytes at byte %#x: %w", s.Size, s.Offset, err)
+	}
+	return bytes.Contains(data, []byte("\x00"+name+"\x00")), nil
 }
 
 // needsBTF reports whether the object cannot be read correctly without
@@ -124,14 +155,59 @@ func (rd *reader) datasec(name string) (map[string]btf.Type, error) {
 	if members, ok := rd.btf.datasecs[name]; ok {
 		return members, nil
 	}
+	members, err := rd.lookupDatasec(name)
+	if err != nil {
+		return nil, err
+	}
+	rd.btf.datasecs[name] = members
+	return members, nil
+}
 
-	members := make(map[string]btf.Type)
+// lookupDatasec finds a DATASEC's members: in Object.BTF where its ELF
+// fixup is harmless and succeeds, else in the raw parse.
+func (rd *reader) lookupDatasec(name string) (map[string]btf.Type, error) {
+	if name == ".kconfig" {
+		// Its fixup rewrites the members: look in Object.BTF not at all.
+		present, err := rd.hasName(name)
+		if err != nil || !present {
+			return map[string]btf.Type{}, err
+		}
+		return rd.rawDatasec(name)
+	}
 	var ds *btf.Datasec
 	_, err := catchPanic(func() (any, error) {
-		return nil, rd.btf.raw.TypeByName(name, &ds)
+		return nil, rd.obj.BTF.TypeByName(name, &ds)
+	})
+	switch {
+	case errors.Is(err, btf.ErrNotFound):
+		return map[string]btf.Type{}, nil
+	case err != nil:
+		// A fixup that fails (or a BTF that does not parse) is no
+		// verdict: the raw parse decides, as if this lookup had not been
+		// made. The failed fixup leaves the DATASEC of Object.BTF marked
+		// as done, which only this reader looks up.
+		return rd.rawDatasec(name)
+	}
+	members := make(map[string]btf.Type, len(ds.Vars))
+	for _, vsi := range ds.Vars {
+		members[vsi.Type.TypeName()] = vsi.Type
+	}
+	return members, nil
+}
+
+// rawDatasec finds a DATASEC's members in the raw parse of .BTF and hands
+// them out as the types of Object.BTF of the same IDs.
+func (rd *reader) rawDatasec(name string) (map[string]btf.Type, error) {
+	raw, err := rd.rawBTF()
+	if err != nil {
+		return nil, fmt.Errorf("BTF DATASEC %s: %w", name, err)
+	}
+	members := make(map[string]btf.Type)
+	var ds *btf.Datasec
+	_, err = catchPanic(func() (any, error) {
+		return nil, raw.TypeByName(name, &ds)
 	})
 	if errors.Is(err, btf.ErrNotFound) {
-		rd.btf.datasecs[name] = members
 		return members, nil
 	}
 	if err != nil {
@@ -139,7 +215,7 @@ func (rd *reader) datasec(name string) (map[string]btf.Type, error) {
 	}
 	for _, vsi := range ds.Vars {
 		typ, err := catchPanic(func() (btf.Type, error) {
-			id, err := rd.btf.raw.TypeID(vsi.Type)
+			id, err := raw.TypeID(vsi.Type)
 			if err != nil {
 				return nil, err
 			}
@@ -150,7 +226,6 @@ func (rd *reader) datasec(name string) (map[string]btf.Type, error) {
 		}
 		members[typ.TypeName()] = typ
 	}
-	rd.btf.datasecs[name] = members
 	return members, nil
 }
 

@@ -228,7 +228,12 @@ func (f *elfFile) write(w io.Writer) error {
 	}
 
 	// Write the pieces in file order, padding between them, without
-	// assembling the whole file in memory.
+	// assembling the whole file in memory. A writer that collects in
+	// memory (a bytes.Buffer) is grown to the file's size first: grown
+	// piece by piece, it would copy the object several times over.
+	if g, ok := w.(interface{ Grow(int) }); ok {
+		g.Grow(int(shoff) + len(shdrs))
+	}
 	ew := &errWriter{w: w}
 	ew.write(hdr)
 	at := uint64(ehdrSize)
