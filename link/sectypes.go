@@ -126,7 +126,10 @@ var secDefs = []secDef{
 // target that a SEC() name implies: the name is a known pattern, or a
 // pattern followed by "/" and the target ("kprobe/do_sys_open",
 // "tp/syscalls/sys_enter_openat"). Unknown names give type 0 (unspec).
+// A leading '?' (libbpf: do not load by default) is not part of the
+// pattern.
 func sectionType(sec string) (progType, attachType uint32, attachTo string) {
+	sec = strings.TrimPrefix(sec, "?")
 	for _, d := range secDefs {
 		if sec == d.prefix {
 			return d.progType, d.attachType, ""
