@@ -28,6 +28,7 @@ func TestRejected(t *testing.T) {
 		prog *link.Program
 		want string
 	}{
+		{"unspecified type", asmProgram("p", 0, movImm(0, 0), exit()), "program type is unspecified"},
 		{"unknown helper", asmProgram("p", typeTC, call(27), exit()), "bpf_get_stackid#27: not implemented by the VM"},
 		{"helper of another type", asmProgram("p", typeSocket, call(fnSkbStoreBytes), exit()), "bpf_skb_store_bytes#9: not available to this program type (socket_filter)"},
 		{"xdp helper in tc", asmProgram("p", typeTC, call(fnXDPAdjustHead), exit()), "bpf_xdp_adjust_head#44: not available"},

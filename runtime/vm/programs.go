@@ -44,6 +44,11 @@ func (c *Collection) loadLocked(name string) error {
 	if lp == nil {
 		return fmt.Errorf("no program %s", name)
 	}
+	if lp.Type == 0 {
+		// As the kernel refuses BPF_PROG_TYPE_UNSPEC.
+		err := fmt.Errorf("program type is unspecified: section %q implies no type (a manifest may set one under programs:)", lp.SectionName)
+		return &runtime.RejectedError{Program: name, Reason: err.Error(), Err: err}
+	}
 	if err := c.freezeLocked(); err != nil {
 		return err
 	}
