@@ -104,7 +104,7 @@ func (rd *reader) rawBTF() (*btf.Spec, error) {
 		return rd.btf.raw, rd.btf.rawErr
 	}
 	s := rd.btf.section
-	data, err := s.Data()
+	data, err := rd.transientData(s)
 	if err != nil {
 		rd.btf.rawErr = fmt.Errorf(".BTF: reading %d bytes at byte %#x: %w", s.Size, s.Offset, err)
 		return nil, rd.btf.rawErr
@@ -123,7 +123,7 @@ func (rd *reader) rawBTF() (*btf.Spec, error) {
 // NUL. It looks only for the bytes; false means that no type has the name.
 func (rd *reader) hasName(name string) (bool, error) {
 	s := rd.btf.section
-	data, err := s.Data()
+	data, err := rd.transientData(s)
 	if err != nil {
 		return false, fmt.Errorf(".BTF: reading %d bytes at byte %#x: %w", s.Size, s.Offset, err)
 	}

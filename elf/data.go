@@ -15,7 +15,7 @@ func (rd *reader) loadLicenseAndVersion() error {
 	for _, sec := range rd.obj.Sections {
 		if sec.Name == ".comment" && sec.Type == goelf.SHT_PROGBITS {
 			// Only informative: a .comment that cannot be read is left out.
-			data, _ := rd.file.Sections[sec.Index].Data()
+			data, _ := rd.transientData(rd.file.Sections[sec.Index])
 			// NUL-separated strings, one per input that the object was made of.
 			var parts []string
 			for _, p := range bytes.Split(data, []byte{0}) {

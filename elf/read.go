@@ -23,16 +23,20 @@ func Open(path string) (*Object, error) {
 }
 
 // ReadBytes reads a BPF object held in memory; name is used in errors and
-// as Object.Path.
+// as Object.Path. The Object does not refer to b: the caller may reuse it.
 func ReadBytes(b []byte, name string) (*Object, error) {
-	return Read(bytes.NewReader(b), name)
+	obj, err := read(bytes.NewReader(b), b, name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return obj, nil
 }
 
 // Read reads a BPF object from r; name is used in errors and as
 // Object.Path. Every error names the file and, where there is one, the
 // section, symbol and offset at fault.
 func Read(r io.ReaderAt, name string) (*Object, error) {
-	obj, err := read(r, name)
+	obj, err := read(r, nil, name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -41,13 +45,16 @@ func Read(r io.ReaderAt, name string) (*Object, error) {
 
 // reader holds the state of reading one object.
 type reader struct {
-	r    io.ReaderAt
+	r io.ReaderAt
+	// data is the whole file when the caller holds it in memory, nil
+	// otherwise (see transientData).
+	data []byte
 	file *goelf.File
 	obj  *Object
 	btf  btfIndex
 }
 
-func read(r io.ReaderAt, name string) (*Object, error) {
+func read(r io.ReaderAt, data []byte, name string) (*Object, error) {
 	if err := checkIdent(r); err != nil {
 		return nil, err
 	}
@@ -59,7 +66,7 @@ func read(r io.ReaderAt, name string) (*Object, error) {
 		return nil, err
 	}
 
-	rd := &reader{r: r, file: file, obj: &Object{Path: name}}
+	rd := &reader{r: r, data: data, file: file, obj: &Object{Path: name}}
 	steps := []func() error{
 		rd.loadSections,
 		rd.loadSymbols,
@@ -85,6 +92,27 @@ func read(r io.ReaderAt, name string) (*Object, error) {
 		return a.Offset < b.Offset
 	})
 	return rd.obj, nil
+}
+
+// transientData returns the bytes of a section that the reader only
+// looks at: part of the caller's buffer when there is one, else a copy.
+// Nothing kept in the Object may refer to them (ReadBytes promises as
+// much); sectionData copies those that are kept.
+func (rd *reader) transientData(s *goelf.Section) ([]byte, error) {
+	if rd.data != nil && s.Type != goelf.SHT_NOBITS && s.Flags&goelf.SHF_COMPRESSED == 0 &&
+		s.Offset <= uint64(len(rd.data)) && s.Size <= uint64(len(rd.data))-s.Offset {
+		return rd.data[s.Offset : s.Offset+s.Size : s.Offset+s.Size], nil
+	}
+	return s.Data()
+}
+
+// sectionData returns a copy of the bytes of a section, to keep.
+func (rd *reader) sectionData(s *goelf.Section) ([]byte, error) {
+	data, err := rd.transientData(s)
+	if err != nil || rd.data == nil {
+		return data, err
+	}
+	return bytes.Clone(data), nil
 }
 
 // checkIdent looks at the ELF identification bytes before debug/elf does,

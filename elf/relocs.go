@@ -74,7 +74,7 @@ func (rd *reader) readRelocations(sec *Section, s *goelf.Section) ([]Reloc, erro
 	if s.Type == goelf.SHT_RELA {
 		size = 24 // Elf64_Rela
 	}
-	data, err := s.Data()
+	data, err := rd.transientData(s)
 	if err != nil {
 		return nil, fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", sec, s.Size, s.Offset, err)
 	}

@@ -34,7 +34,7 @@ func (rd *reader) loadSections() error {
 		if s.Type == goelf.SHT_NOBITS {
 			continue
 		}
-		data, err := s.Data()
+		data, err := rd.sectionData(s)
 		if err != nil {
 			return fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", sec, s.Size, s.Offset, err)
 		}

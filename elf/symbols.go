@@ -28,7 +28,7 @@ func (rd *reader) loadSymbols() error {
 		return nil
 	}
 
-	data, err := symtab.Data()
+	data, err := rd.transientData(symtab)
 	if err != nil {
 		return fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", symtabSec, symtab.Size, symtab.Offset, err)
 	}
@@ -42,7 +42,7 @@ func (rd *reader) loadSymbols() error {
 	if strtab.Type != goelf.SHT_STRTAB {
 		return fmt.Errorf("section %s: string table %s has type %s, not SHT_STRTAB", symtabSec, strtabSec, strtab.Type)
 	}
-	strs, err := strtab.Data()
+	strs, err := rd.transientData(strtab)
 	if err != nil {
 		return fmt.Errorf("section %s: reading %d bytes at byte %#x: %w", strtabSec, strtab.Size, strtab.Offset, err)
 	}
