@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cilium/ebpf/btf"
+
 	"github.com/bpfld/bpfld/insn"
 	"github.com/bpfld/bpfld/link"
 	"github.com/bpfld/bpfld/manifest"
@@ -97,10 +99,44 @@ func writeMap(w io.Writer, m *link.MapSpec) {
 	for _, v := range m.Variables {
 		fmt.Fprintf(w, "      +%-4d %-24s %d bytes", v.Offset, v.Name, v.Size)
 		if v.Type != nil {
-			fmt.Fprintf(w, "  %s", v.Type.TypeName())
+			fmt.Fprintf(w, "  %s", cTypeName(v.Type))
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// cTypeName spells a variable's BTF type as C does, qualifiers, arrays
+// and struct tags included ("const volatile __u32", "__u32[4]").
+func cTypeName(t btf.Type) string {
+	switch t := t.(type) {
+	case *btf.Const:
+		return "const " + cTypeName(t.Type)
+	case *btf.Volatile:
+		return "volatile " + cTypeName(t.Type)
+	case *btf.Restrict:
+		return cTypeName(t.Type) + " restrict"
+	case *btf.Pointer:
+		return cTypeName(t.Target) + " *"
+	case *btf.Array:
+		return fmt.Sprintf("%s[%d]", cTypeName(t.Type), t.Nelems)
+	case *btf.Void:
+		return "void"
+	case *btf.Struct:
+		return "struct " + orAnon(t.Name)
+	case *btf.Union:
+		return "union " + orAnon(t.Name)
+	case *btf.Enum:
+		return "enum " + orAnon(t.Name)
+	}
+	return orAnon(t.TypeName())
+}
+
+// orAnon is name, or "(anon)" for an unnamed type.
+func orAnon(name string) string {
+	if name == "" {
+		return "(anon)"
+	}
+	return name
 }
 
 func writeProgram(w io.Writer, img *link.Image, p *link.Program) {
