@@ -47,4 +47,6 @@
 //   - Helpers that need the rest of the kernel (sockets, routing, stack
 //     traces, timers, skb resizing, dynptrs) are not there: programs
 //     calling them are rejected at load with the helper's name.
+//   - Typed ksyms point at zeroed stand-ins; typeless ones are the
+//     kernel's addresses only where /proc/kallsyms shows them (to root).
 package vm

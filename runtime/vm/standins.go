@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 
 	"github.com/cilium/ebpf/btf"
@@ -19,12 +20,13 @@ import (
 //
 //	link.Options{Ksyms: reloc.NewStandInResolver(vm.StandIns())}
 //
-// Kernel variables get zeroed read-only blocks that live as long as the
-// process (as the kernel's variables outlive a program), except __weak
-// ones that the running kernel lacks (in its BTF for typed variables, in
-// /proc/kallsyms for typeless ones), which are NULL as in libbpf; kfuncs
-// resolve to the VM's numbers for the ones it implements:
-// bpf_cast_to_kern_ctx.
+// Typed kernel variables get zeroed read-only blocks that live as long as
+// the process (as the kernel's variables outlive a program). A typeless
+// ksym is, as in Linux, the plain address /proc/kallsyms gives (where it
+// shows addresses, as to root), else such a block. __weak ones that the
+// running kernel lacks (in its BTF for typed variables, in /proc/kallsyms
+// for typeless ones) are NULL as in libbpf; kfuncs resolve to the VM's
+// numbers for the ones it implements: bpf_cast_to_kern_ctx.
 func StandIns() reloc.StandIns {
 	return reloc.StandIns{Alloc: allocStandIn, Kfunc: kfuncNumber}
 }
@@ -38,6 +40,11 @@ var standIns struct {
 func allocStandIn(k reloc.Ksym, size int) (uint64, error) {
 	if k.Weak && !kernelHas(k) {
 		return 0, nil
+	}
+	if typeless(k) {
+		if addrs, err := kallsymsAddrs(); err == nil && addrs[k.Name] != 0 {
+			return addrs[k.Name], nil
+		}
 	}
 	standIns.Lock()
 	defer standIns.Unlock()
@@ -59,11 +66,10 @@ func allocStandIn(k reloc.Ksym, size int) (uint64, error) {
 // kernelHas reports whether the running kernel has the variable k, or
 // cannot tell.
 func kernelHas(k reloc.Ksym) bool {
-	if v, ok := k.Type.(*btf.Var); ok {
-		if _, void := btf.UnderlyingType(v.Type).(*btf.Void); void {
-			names, err := kallsymsNames()
-			return err != nil || names[k.Name]
-		}
+	if typeless(k) {
+		addrs, err := kallsymsAddrs()
+		_, ok := addrs[k.Name]
+		return err != nil || ok
 	}
 	spec, err := btf.LoadKernelSpec()
 	if err != nil {
@@ -81,19 +87,36 @@ func kernelHas(k reloc.Ksym) bool {
 	return false
 }
 
-// kallsymsNames reads the names in /proc/kallsyms once.
-var kallsymsNames = sync.OnceValues(func() (map[string]bool, error) {
+// typeless reports whether k is declared `extern const void NAME __ksym`.
+func typeless(k reloc.Ksym) bool {
+	v, ok := k.Type.(*btf.Var)
+	if !ok {
+		return false
+	}
+	_, void := btf.UnderlyingType(v.Type).(*btf.Void)
+	return void
+}
+
+// kallsymsAddrs reads the names in /proc/kallsyms and their addresses (0
+// where kallsyms hides them) once; of a name listed twice, the first.
+var kallsymsAddrs = sync.OnceValues(func() (map[string]uint64, error) {
 	data, err := os.ReadFile("/proc/kallsyms")
 	if err != nil {
 		return nil, err
 	}
-	names := make(map[string]bool, bytes.Count(data, []byte{'\n'}))
+	addrs := make(map[string]uint64, bytes.Count(data, []byte{'\n'}))
 	for line := range bytes.Lines(data) {
-		if f := bytes.Fields(line); len(f) >= 3 {
-			names[string(f[2])] = true
+		f := bytes.Fields(line)
+		if len(f) < 3 {
+			continue
 		}
+		if _, dup := addrs[string(f[2])]; dup {
+			continue
+		}
+		addr, _ := strconv.ParseUint(string(f[0]), 16, 64)
+		addrs[string(f[2])] = addr
 	}
-	return names, nil
+	return addrs, nil
 })
 
 // The VM's kfunc numbers.

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"encoding/binary"
 	"testing"
 
 	"github.com/bpfld/bpfld/link"
@@ -37,5 +38,36 @@ func TestStandIns(t *testing.T) {
 				t.Errorf("retval %d, want %d", res.Retval, tc.retval)
 			}
 		})
+	}
+}
+
+// TestTypelessKsymAddresses checks that a typeless ksym is the kernel's
+// address from /proc/kallsyms, a plain number as in Linux, where kallsyms
+// shows addresses (as root): a program that stores or subtracts them
+// (&__stop_BTF - &__start_BTF) gets what it gets in the kernel.
+func TestTypelessKsymAddresses(t *testing.T) {
+	addrs, err := kallsymsAddrs()
+	if err != nil || addrs["__start_BTF"] == 0 || addrs["do_nanosleep"] == 0 {
+		t.Skipf("/proc/kallsyms shows no addresses here (they need root): %v", err)
+	}
+	img := linkObjectsWith(t, vmLink(), "ksyms.bpf.o")
+	c := newVM(t, img)
+	if _, err := c.Run("ksym_addrs", runtime.RunInput{Context: zeros(64)}); err != nil {
+		t.Fatal(err)
+	}
+	bss, err := c.Lookup(".bss", make([]byte, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range img.Maps {
+		for _, v := range m.Variables {
+			want := map[string]uint64{"btf_addr": addrs["__start_BTF"], "func_addr": addrs["do_nanosleep"]}[v.Name]
+			if m.Name != ".bss" || want == 0 {
+				continue
+			}
+			if got := binary.NativeEndian.Uint64(bss[v.Offset:]); got != want {
+				t.Errorf("%s = %#x, want the kernel's %#x", v.Name, got, want)
+			}
+		}
 	}
 }
