@@ -50,6 +50,10 @@ type RunInput struct {
 	Repeat int
 	// Engine selects the VM's engine: "interp" (default) or "jit".
 	Engine string
+	// CountInstructions asks for RunResult.Instructions. Counting slows
+	// a run down, so timed runs should not ask for it; backends that
+	// cannot count ignore it.
+	CountInstructions bool
 }
 
 // RunResult is what one test run gives back.
@@ -64,6 +68,13 @@ type RunResult struct {
 	Context []byte
 	// PerRun is the mean duration of one run.
 	PerRun time.Duration
+	// Instructions is the number of instructions the last run executed,
+	// when RunInput.CountInstructions asked for it and the backend can
+	// count (the VM's interpreter); 0 otherwise. As the kernel counts
+	// instruction slots: a ld_imm64 is one instruction, a helper call is
+	// one, and tail-called programs, bpf-to-bpf callees and callbacks
+	// count too.
+	Instructions uint64
 	// Trace holds the lines the program printed with bpf_trace_printk.
 	Trace []string
 }

@@ -10,25 +10,25 @@ import (
 
 // benchPrograms are the reference benchmarks (testdata/README.md), with
 // their results on 1500 zero bytes and the instructions one run executes
-// where the benchmarks' README gives them.
+// (see TestCountInstructions).
 var benchPrograms = []struct {
 	name   string
 	retval uint32
-	insns  int
+	insns  uint64
 }{
 	{"loop", 114, 5007},
-	{"calls", 114, 0},
+	{"calls", 114, 11007},
 	{"csum", 255, 9018},
-	{"base", 2, 0},
-	{"tc_const", 2, 0},
-	{"tc_var", 2, 0},
-	{"tc_sub", 2, 0},
-	{"tc_count", 34, 0},
+	{"base", 2, 2},
+	{"tc_const", 2, 104},
+	{"tc_var", 2, 104},
+	{"tc_sub", 2, 205},
+	{"tc_count", 34, 444},
 }
 
 // benchCollection loads the reference benchmarks wired as bench.yaml
 // wires them.
-func benchCollection(b *testing.B) *Collection {
+func benchCollection(b testing.TB) *Collection {
 	b.Helper()
 	obj, err := elf.Open("testdata/bench.bpf.o")
 	if err != nil {
@@ -49,18 +49,19 @@ func benchCollection(b *testing.B) *Collection {
 
 // BenchmarkRun runs each reference program b.N times in one Run, as
 // `bpfld bench` does with --repeat, and reports the mean time of a run
-// and, where known, of an executed instruction.
+// and of an executed instruction, counted in one more run beforehand.
 func BenchmarkRun(b *testing.B) {
 	c := benchCollection(b)
 	for _, p := range benchPrograms {
 		b.Run(p.name, func(b *testing.B) {
-			res, err := c.Run(p.name, runtime.RunInput{Data: zeros(1500)})
+			res, err := c.Run(p.name, runtime.RunInput{Data: zeros(1500), CountInstructions: true})
 			if err != nil {
 				b.Fatal(err)
 			}
 			if res.Retval != p.retval {
 				b.Fatalf("retval %d, want %d", res.Retval, p.retval)
 			}
+			insns := res.Instructions
 			in := runtime.RunInput{Data: zeros(1500), Repeat: b.N}
 			b.ResetTimer()
 			if res, err = c.Run(p.name, in); err != nil {
@@ -68,9 +69,7 @@ func BenchmarkRun(b *testing.B) {
 			}
 			perRun := float64(res.PerRun.Nanoseconds())
 			b.ReportMetric(perRun, "ns/run")
-			if p.insns > 0 {
-				b.ReportMetric(perRun/float64(p.insns), "ns/insn")
-			}
+			b.ReportMetric(perRun/float64(insns), "ns/insn")
 		})
 	}
 }

@@ -49,7 +49,9 @@ type runner struct {
 // BPF_PROG_TEST_RUN does, in.Repeat times on the same context and packet
 // (changes carry from one run to the next), and reports the last run's
 // return value, the packet and context after the runs, the mean time of a
-// run and the lines the program printed.
+// run, the lines the program printed and, if in.CountInstructions is set,
+// the instructions the last run executed (every run is counted then, and
+// slower).
 func (c *Collection) Run(name string, in runtime.RunInput) (*runtime.RunResult, error) {
 	switch in.Engine {
 	case "", "interp":
@@ -97,10 +99,14 @@ func (r *runner) run(p *program, in runtime.RunInput) (*runtime.RunResult, error
 		return nil, err
 	}
 	repeat := max(in.Repeat, 1)
-	var ret uint64
+	var ret, insns uint64
 	start := time.Now()
 	for i := 0; i < repeat; i++ {
-		ret, err = p.code.Run(r.m, ctx)
+		if in.CountInstructions {
+			ret, insns, err = p.code.RunCounted(r.m, ctx)
+		} else {
+			ret, err = p.code.Run(r.m, ctx)
+		}
 		if err == nil {
 			err = r.leaks()
 		}
@@ -109,7 +115,7 @@ func (r *runner) run(p *program, in runtime.RunInput) (*runtime.RunResult, error
 		}
 	}
 	elapsed := time.Since(start)
-	res := &runtime.RunResult{Retval: uint32(ret), PerRun: elapsed / time.Duration(repeat), Trace: r.trace}
+	res := &runtime.RunResult{Retval: uint32(ret), PerRun: elapsed / time.Duration(repeat), Trace: r.trace, Instructions: insns}
 	switch p.kind {
 	case runtime.ContextSKB:
 		res.Output, res.Context = r.finishSKB(p, in)
