@@ -7,7 +7,7 @@ package link
 // calls through extern functions, which resolution already bound to their
 // definitions.
 func (l *linker) reach(roots []fid) ([]fid, error) {
-	seen := make(map[fid]bool, len(roots))
+	seen := make([]bool, len(l.funcs))
 	order := make([]fid, 0, len(roots))
 	for _, f := range roots {
 		if !seen[f] {

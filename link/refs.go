@@ -1,9 +1,11 @@
 package link
 
 import (
+	"cmp"
 	goelf "debug/elf"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/bpfld/bpfld/elf"
 	"github.com/bpfld/bpfld/insn"
@@ -93,12 +95,24 @@ func (l *linker) refs(f fid) ([]ref, error) {
 // (bpf_program__record_reloc) and the calls clang wrote without one.
 func (l *linker) scan(o *object, fn *elf.Function) ([]ref, error) {
 	relocs := o.relocs[fn.Section.Index]
+	// The relocations are sorted: walk them along with the instructions.
+	next, _ := slices.BinarySearchFunc(relocs, uint64(fn.Offset)*insn.Size, func(r elf.Reloc, off uint64) int {
+		return cmp.Compare(r.Offset, off)
+	})
 	insns := fn.Insns()
 	refs := make([]ref, 0, 4)
 	for i := 0; i < len(insns); i++ {
 		ins := insns[i]
 		slot := fn.Offset + i
-		rel, hasRel := relocs[uint64(slot)*insn.Size]
+		off := uint64(slot) * insn.Size
+		for next < len(relocs) && relocs[next].Offset < off {
+			next++
+		}
+		var rel elf.Reloc
+		hasRel := next < len(relocs) && relocs[next].Offset == off
+		if hasRel {
+			rel = relocs[next]
+		}
 		var r ref
 		var ok bool
 		var err error

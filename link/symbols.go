@@ -1,7 +1,9 @@
 package link
 
 import (
+	"cmp"
 	goelf "debug/elf"
+	"slices"
 	"sort"
 
 	"github.com/bpfld/bpfld/elf"
@@ -83,9 +85,10 @@ type object struct {
 	syms []sym
 	// funcs holds the object's functions by section index, in offset order.
 	funcs map[int][]*elf.Function
-	// relocs indexes the relocations of code sections: section index, then
-	// byte offset, to the relocation.
-	relocs map[int]map[uint64]elf.Reloc
+	// relocs holds the relocations of each code section by section
+	// index, sorted by offset, one per offset (the last in file order),
+	// without R_BPF_NONE.
+	relocs map[int][]elf.Reloc
 	// maps holds the object's map definitions by section index and byte offset.
 	maps map[int]map[uint64]*elf.Map
 }
@@ -106,7 +109,7 @@ func newObject(o *elf.Object, index int) *object {
 		index:  index,
 		syms:   make([]sym, len(o.Symbols)),
 		funcs:  make(map[int][]*elf.Function),
-		relocs: make(map[int]map[uint64]elf.Reloc),
+		relocs: make(map[int][]elf.Reloc),
 		maps:   make(map[int]map[uint64]*elf.Map),
 	}
 	for _, fn := range o.Functions {
@@ -119,13 +122,7 @@ func newObject(o *elf.Object, index int) *object {
 		if sec.Kind != elf.SectionCode || len(sec.Relocs) == 0 {
 			continue
 		}
-		byOff := make(map[uint64]elf.Reloc, len(sec.Relocs))
-		for _, r := range sec.Relocs {
-			if r.Type != elf.R_BPF_NONE {
-				byOff[r.Offset] = r
-			}
-		}
-		obj.relocs[sec.Index] = byOff
+		obj.relocs[sec.Index] = codeRelocs(sec.Relocs)
 	}
 	for _, m := range o.Maps {
 		if m.Section == nil {
@@ -137,6 +134,29 @@ func newObject(o *elf.Object, index int) *object {
 		obj.maps[m.Section.Index][m.Offset] = m
 	}
 	return obj
+}
+
+// codeRelocs returns the relocations of a code section sorted by offset,
+// the last one in file order where several share an offset, without
+// R_BPF_NONE.
+func codeRelocs(relocs []elf.Reloc) []elf.Reloc {
+	out := make([]elf.Reloc, 0, len(relocs))
+	for _, r := range relocs {
+		if r.Type != elf.R_BPF_NONE {
+			out = append(out, r)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b elf.Reloc) int { return cmp.Compare(a.Offset, b.Offset) })
+	// Keep the last of each run of equal offsets.
+	w := 0
+	for i, r := range out {
+		if i+1 < len(out) && out[i+1].Offset == r.Offset {
+			continue
+		}
+		out[w] = r
+		w++
+	}
+	return out[:w]
 }
 
 // entities tells, for every ELF symbol index, what the symbol stands for.

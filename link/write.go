@@ -48,7 +48,7 @@ func WriteObject(w io.Writer, objs []*elf.Object, opts Options) error {
 	ow := &objWriter{
 		l:       l,
 		names:   newNamer(),
-		funcs:   make(map[fid]*outFunc),
+		funcs:   make([]*outFunc, len(l.funcs)),
 		maps:    make(map[*elf.Map]*outMap),
 		vars:    make(map[*elf.Variable]*outSym),
 		externs: make(map[sym]*outSym),
@@ -67,8 +67,10 @@ type objWriter struct {
 	file  elfFile
 
 	// kept lists the functions written, in output order.
-	kept    []fid
-	funcs   map[fid]*outFunc
+	kept []fid
+	// funcs is where each written function went, by fid; nil for the
+	// others.
+	funcs   []*outFunc
 	maps    map[*elf.Map]*outMap
 	vars    map[*elf.Variable]*outSym
 	dataOut map[*dataSection]*outSection
@@ -76,8 +78,8 @@ type objWriter struct {
 	// codeSections are the code sections in output order.
 	codeSections []*outSection
 	mapSections  []*outSection
-	// withLines tells which written functions get line_info.
-	withLines map[fid]bool
+	// withLines tells which written functions get line_info, by fid.
+	withLines []bool
 }
 
 // outFunc is where a kept function went.
@@ -170,7 +172,7 @@ func (ow *objWriter) reserveNames() error {
 // link order after the previous one.
 func (ow *objWriter) layoutCode() error {
 	l := ow.l
-	keep := make(map[fid]bool, len(ow.kept))
+	keep := make([]bool, len(l.funcs))
 	for _, f := range ow.kept {
 		keep[f] = true
 	}

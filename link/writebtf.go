@@ -28,7 +28,7 @@ func (ow *objWriter) buildBTF() error {
 	if err != nil {
 		return err
 	}
-	funcs := make(map[fid]*btf.Func, len(ow.kept))
+	funcs := make([]*btf.Func, len(ow.l.funcs))
 	for _, f := range ow.kept {
 		of := ow.funcs[f]
 		if of.fn.BTF == nil {
@@ -226,10 +226,11 @@ func ksymType(t btf.Type) btf.Type {
 // made per group of functions that calls (and function addresses) tie
 // together: a group with one function that has no BTF (from an object
 // built without -g, or a GCC object whose BTF lacks it) gets no func_info.
-func (ow *objWriter) describedFunctions() (map[fid]bool, error) {
-	parent := make(map[fid]fid, len(ow.kept))
-	var find func(f fid) fid
-	find = func(f fid) fid {
+func (ow *objWriter) describedFunctions() ([]bool, error) {
+	// Union-find over the written functions, by fid.
+	n := len(ow.l.funcs)
+	parent := make([]fid, n)
+	find := func(f fid) fid {
 		for parent[f] != f {
 			parent[f] = parent[parent[f]]
 			f = parent[f]
@@ -250,33 +251,28 @@ func (ow *objWriter) describedFunctions() (map[fid]bool, error) {
 			}
 		}
 	}
-	complete := make(map[fid]bool, len(ow.kept))
+	// complete and lines are per group, at the group's root.
+	complete := make([]bool, n)
+	lines := make([]bool, n)
 	for _, f := range ow.kept {
 		complete[find(f)] = true
-	}
-	for _, f := range ow.kept {
-		if ow.funcs[f].fn.BTF == nil {
-			complete[find(f)] = false
-		}
-	}
-	described := make(map[fid]bool, len(ow.kept))
-	for _, f := range ow.kept {
-		described[f] = complete[find(f)]
-	}
-	// Line info likewise: a group whose functions do not all start with a
-	// line_info record gets none.
-	lines := make(map[fid]bool, len(ow.kept))
-	for _, f := range ow.kept {
+		// Line info likewise: a group whose functions do not all start
+		// with a line_info record gets none.
 		lines[find(f)] = true
 	}
 	for _, f := range ow.kept {
 		fn := ow.funcs[f].fn
+		if fn.BTF == nil {
+			complete[find(f)] = false
+		}
 		if fl := functionLines(ow.funcs[f].obj, fn); len(fl) == 0 || int(fl[0].Offset) != fn.Offset {
 			lines[find(f)] = false
 		}
 	}
-	ow.withLines = make(map[fid]bool, len(ow.kept))
+	described := make([]bool, n)
+	ow.withLines = make([]bool, n)
 	for _, f := range ow.kept {
+		described[f] = complete[find(f)]
 		ow.withLines[f] = described[f] && lines[find(f)]
 	}
 	return described, nil

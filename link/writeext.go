@@ -62,7 +62,7 @@ type coreRecord struct {
 // linked with others) gets none, nor line_info: the kernel wants a
 // program's functions all described or none, which a loader sorts out per
 // program (libbpf drops a program's func_info when it is incomplete).
-func (ow *objWriter) buildExt(b *btf.Builder, funcs map[fid]*btf.Func, ids map[btf.Type]btf.TypeID) ([]byte, error) {
+func (ow *objWriter) buildExt(b *btf.Builder, funcs []*btf.Func, ids map[btf.Type]btf.TypeID) ([]byte, error) {
 
 	var secs []*extSection
 	var strs []string
