@@ -11,7 +11,10 @@
 // bytes in every frame, and every load and store is checked against the
 // registered blocks (runtime/mem) before it happens, the stack and the last
 // block touched first, so a faulty program stops with an error that names
-// the instruction (*Error) instead of crashing the process.
+// the instruction (*Error) instead of crashing the process. RunCounted
+// runs a program as Run does and also counts the instructions it executes,
+// through a second translation with a counter at the head of every basic
+// block (count.go), so that plain runs pay nothing for it.
 //
 // Calls follow Linux: bpf-to-bpf calls push a frame (at most MaxCallFrames,
 // MaxStack bytes of stack in all, both checked at Prepare as the verifier's
