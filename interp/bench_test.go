@@ -133,9 +133,13 @@ func BenchmarkTcSub(b *testing.B)   { benchmarkProgram(b, "tc_sub") }
 
 // TestConcurrentRuns runs the reference programs from several goroutines,
 // each with its own Machine, as the runtime does: Programs are shared.
+// Every other run counts, so the goroutines also race to make the
+// programs' counting bodies.
 func TestConcurrentRuns(t *testing.T) {
 	s := newBenchSetup(t)
-	want := map[string]uint64{"loop": 114, "calls": 114, "csum": 255, "tc_sub": 2, "tc_count": 34}
+	want := map[string]struct{ ret, insns uint64 }{
+		"loop": {114, 5007}, "calls": {114, 11007}, "csum": {255, 9018}, "tc_sub": {2, 205}, "tc_count": {34, 444},
+	}
 	errs := make(chan error, 8)
 	for g := 0; g < 8; g++ {
 		m := newTestMachine(t)
@@ -145,9 +149,16 @@ func TestConcurrentRuns(t *testing.T) {
 			for i := 0; i < 20; i++ {
 				for name, w := range want {
 					clear(x.pkt.Bytes())
-					got, err := s.progs[name].Run(m, x.addr())
-					if err == nil && got != w {
-						err = fmt.Errorf("%s: retval %d, want %d", name, got, w)
+					var got, insns uint64
+					var err error
+					if i%2 == 0 {
+						got, insns, err = s.progs[name].RunCounted(m, x.addr())
+					} else {
+						got, err = s.progs[name].Run(m, x.addr())
+						insns = w.insns
+					}
+					if err == nil && (got != w.ret || insns != w.insns) {
+						err = fmt.Errorf("%s: retval %d, %d instructions; want %d, %d", name, got, insns, w.ret, w.insns)
 					}
 					if err != nil {
 						errs <- err
