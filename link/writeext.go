@@ -232,57 +232,64 @@ func addStrings(b *btf.Builder, strs []string) ([]uint32, error) {
 
 // encodeExt lays out .BTF.ext: the header, then func_info, line_info and
 // CO-RE relocations, each a record size followed by one block per section
-// (name, count, records).
+// (name, count, records), in one buffer of the exact size.
 func encodeExt(secs []*extSection) []byte {
 	le := binary.LittleEndian
-	sub := func(recSize int, records func(es *extSection) ([]byte, int)) []byte {
-		size := 4
+	counts := func(es *extSection) [3]int {
+		return [3]int{len(es.funcs) / funcInfoSize, len(es.lines) / lineInfoSize, len(es.core)}
+	}
+	recSizes := [3]int{funcInfoSize, lineInfoSize, coreReloSize}
+	// Sizes of the three subsections; CO-RE's is left out when no section
+	// has a CO-RE relocation.
+	var sizes [3]int
+	for k := range sizes {
+		sizes[k] = 4
 		for _, es := range secs {
-			size += 8 + len(es.funcs) + len(es.lines) + len(es.core)*coreReloSize
+			if n := counts(es)[k]; n > 0 {
+				sizes[k] += 8 + n*recSizes[k]
+			}
 		}
-		out := le.AppendUint32(make([]byte, 0, size), uint32(recSize))
+	}
+	if sizes[2] == 4 {
+		sizes[2] = 0
+	}
+
+	out := make([]byte, btfExtHeaderSize, btfExtHeaderSize+sizes[0]+sizes[1]+sizes[2])
+	le.PutUint16(out[0:], btfExtMagic)
+	out[2] = 1 // version
+	le.PutUint32(out[4:], btfExtHeaderSize)
+	le.PutUint32(out[8:], 0)
+	le.PutUint32(out[12:], uint32(sizes[0]))
+	le.PutUint32(out[16:], uint32(sizes[0]))
+	le.PutUint32(out[20:], uint32(sizes[1]))
+	le.PutUint32(out[24:], uint32(sizes[0]+sizes[1]))
+	le.PutUint32(out[28:], uint32(sizes[2]))
+	for k := range sizes {
+		if sizes[k] == 0 {
+			continue
+		}
+		out = le.AppendUint32(out, uint32(recSizes[k]))
 		for _, es := range secs {
-			recs, n := records(es)
+			n := counts(es)[k]
 			if n == 0 {
 				continue
 			}
 			out = le.AppendUint32(out, es.nameOff)
 			out = le.AppendUint32(out, uint32(n))
-			out = append(out, recs...)
-		}
-		return out
-	}
-	funcs := sub(funcInfoSize, func(es *extSection) ([]byte, int) { return es.funcs, len(es.funcs) / funcInfoSize })
-	lines := sub(lineInfoSize, func(es *extSection) ([]byte, int) { return es.lines, len(es.lines) / lineInfoSize })
-	var core []byte
-	hasCore := false
-	for _, es := range secs {
-		hasCore = hasCore || len(es.core) > 0
-	}
-	if hasCore {
-		core = sub(coreReloSize, func(es *extSection) ([]byte, int) {
-			var recs []byte
-			for i, c := range es.core {
-				recs = le.AppendUint32(recs, uint32(c.slot*insn.Size))
-				recs = le.AppendUint32(recs, uint32(c.typeID))
-				recs = le.AppendUint32(recs, es.coreStrings[i])
-				recs = le.AppendUint32(recs, c.kind)
+			switch k {
+			case 0:
+				out = append(out, es.funcs...)
+			case 1:
+				out = append(out, es.lines...)
+			case 2:
+				for i, c := range es.core {
+					out = le.AppendUint32(out, uint32(c.slot*insn.Size))
+					out = le.AppendUint32(out, uint32(c.typeID))
+					out = le.AppendUint32(out, es.coreStrings[i])
+					out = le.AppendUint32(out, c.kind)
+				}
 			}
-			return recs, len(es.core)
-		})
+		}
 	}
-
-	out := make([]byte, btfExtHeaderSize)
-	le.PutUint16(out[0:], btfExtMagic)
-	out[2] = 1 // version
-	le.PutUint32(out[4:], btfExtHeaderSize)
-	le.PutUint32(out[8:], 0)
-	le.PutUint32(out[12:], uint32(len(funcs)))
-	le.PutUint32(out[16:], uint32(len(funcs)))
-	le.PutUint32(out[20:], uint32(len(lines)))
-	le.PutUint32(out[24:], uint32(len(funcs)+len(lines)))
-	le.PutUint32(out[28:], uint32(len(core)))
-	out = append(out, funcs...)
-	out = append(out, lines...)
-	return append(out, core...)
+	return out
 }
