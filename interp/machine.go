@@ -24,6 +24,24 @@ type PacketSource interface {
 	Packet(ctx uint64) []byte
 }
 
+// HeaderSource is a PacketSource that also locates the headers of the
+// packet, for the legacy loads at the negative offsets of classic BPF:
+// SKF_LL_OFF + k loads byte k of mac, SKF_NET_OFF + k byte k of network.
+// Without it, such loads are out of the packet.
+type HeaderSource interface {
+	PacketSource
+	// Headers returns the packet of the skb context ctx from its
+	// link-layer header and from its network header to its end.
+	Headers(ctx uint64) (mac, network []byte)
+}
+
+// The negative offsets of legacy packet loads (SKF_NET_OFF, SKF_LL_OFF
+// of linux/filter.h).
+const (
+	skfNetOff = -0x100000
+	skfLLOff  = -0x200000
+)
+
 // frameSize is the stride of frames in the Machine's stack: every frame
 // gets room for MaxStack bytes, so that a frame is never too small for a
 // function at run time, whatever Prepare computed of its depth.

@@ -105,12 +105,27 @@ func (m *Machine) store(addr uint64, size int, v uint64) error {
 // loadPacket performs a legacy packet load (LD_ABS, LD_IND) of size bytes
 // at offset off of the packet behind ctx, in network byte order. ok is
 // false when the bytes lie outside the packet: the program then returns 0.
+// Negative offsets from SKF_LL_OFF and SKF_NET_OFF on count from the
+// link-layer and network headers, as Linux's
+// bpf_internal_load_pointer_neg_helper does.
 func (m *Machine) loadPacket(ctx uint64, off int32, size int) (v uint64, ok bool, err error) {
 	if m.Packet == nil {
 		return 0, false, fmt.Errorf("legacy packet load without a packet source")
 	}
-	pkt := m.Packet.Packet(ctx)
-	if off < 0 || int(off)+size > len(pkt) {
+	var pkt []byte
+	switch hs, headers := m.Packet.(HeaderSource); {
+	case off >= 0:
+		pkt = m.Packet.Packet(ctx)
+	case !headers || off < skfLLOff:
+		return 0, false, nil
+	case off >= skfNetOff:
+		_, pkt = hs.Headers(ctx)
+		off -= skfNetOff
+	default:
+		pkt, _ = hs.Headers(ctx)
+		off -= skfLLOff
+	}
+	if int(off)+size > len(pkt) {
 		return 0, false, nil
 	}
 	b := pkt[off : int(off)+size]

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -90,6 +91,58 @@ func TestKfuncsAndKsyms(t *testing.T) {
 type packet []byte
 
 func (p packet) Packet(uint64) []byte { return p }
+
+// framedPacket is a HeaderSource: a frame whose Ethernet header is the
+// first 14 bytes, seen from data on.
+type framedPacket struct {
+	frame []byte
+	data  int
+}
+
+func (f framedPacket) Packet(uint64) []byte { return f.frame[f.data:] }
+
+func (f framedPacket) Headers(uint64) (mac, network []byte) { return f.frame, f.frame[14:] }
+
+// TestLegacyLoadsAtHeaderOffsets checks the negative offsets of classic
+// BPF, which Linux keeps for LD_ABS and LD_IND: SKF_NET_OFF + k loads at
+// the network header, SKF_LL_OFF + k at the link-layer header, whatever
+// skb->data is; other negative offsets are out of the packet.
+func TestLegacyLoadsAtHeaderOffsets(t *testing.T) {
+	const netOff, llOff = -0x100000, -0x200000
+	frame := []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00, 0x45, 0, 0, 0x28, 0, 0, 0, 0, 64, 6}
+	tests := []struct {
+		name  string
+		insns []insn.Instruction
+		want  uint64
+	}{
+		{"link layer", prog(ldAbs(insn.SizeH, llOff+12), exit()), 0x0800},
+		{"network", prog(ldAbs(insn.SizeB, netOff+9), exit()), 6},
+		{"network word", prog(ldAbs(insn.SizeW, netOff), exit()), 0x45000028},
+		{"indirect", prog(mov64K(insn.R7, netOff), ldInd(insn.SizeB, insn.R7, 8), exit()), 64},
+		{"past the end", prog(mov64K(insn.R0, 9), ldAbs(insn.SizeW, netOff+8), mov64K(insn.R0, 5), exit()), 0},
+		{"below SKF_LL_OFF", prog(mov64K(insn.R0, 9), ldAbs(insn.SizeB, llOff-1), mov64K(insn.R0, 5), exit()), 0},
+		{"small negative offset", prog(mov64K(insn.R0, 9), ldAbs(insn.SizeB, -1), mov64K(insn.R0, 5), exit()), 0},
+	}
+	for _, data := range []int{0, 14} { // tc and socket filter programs
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s, data at %d", tt.name, data), func(t *testing.T) {
+				p, err := Prepare(prog(mov64X(insn.R6, insn.R1), tt.insns), &testEnv{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := newTestMachine(t)
+				m.Packet = framedPacket{frame: frame, data: data}
+				got, err := p.Run(m, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != tt.want {
+					t.Errorf("r0 = %#x, want %#x", got, tt.want)
+				}
+			})
+		}
+	}
+}
 
 func TestLegacyPacketLoads(t *testing.T) {
 	pkt := packet{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00, 0xaa, 0xbb}
