@@ -51,6 +51,19 @@ func (r *runner) pktBytes(lo, hi uint64) []byte {
 	return r.pkt.Bytes()[lo-base : hi-base]
 }
 
+// Headers implements interp.HeaderSource for the legacy packet loads at
+// SKF_LL_OFF and SKF_NET_OFF: the frame starts with the Ethernet header,
+// and the network header follows it, where the test run puts them
+// (eth_type_trans, skb_reset_network_header), whatever skb->data is.
+func (r *runner) Headers(ctx uint64) (mac, network []byte) {
+	if r.prog == nil || r.prog.kind != runtime.ContextSKB {
+		return nil, nil
+	}
+	start := uint64(r.pkt.Addr()) + skbHeadroom
+	end := r.ptr(skbPrivData) + uint64(ne.Uint32(r.ctx[skbLen:]))
+	return r.pktBytes(start, end), r.pktBytes(start+ethHLen, end)
+}
+
 // ctxIn checks a ctx_in as bpf_ctx_init does: bytes past the struct's
 // size must be zero (E2BIG); a shorter one is zero-filled.
 func ctxIn(in []byte, size int) ([]byte, error) {

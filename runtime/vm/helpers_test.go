@@ -318,6 +318,25 @@ func helperCases() []helperCase {
 		body = append(body, call(fnStrncmp))
 		cases = append(cases, helperCase{name: fmt.Sprintf("strncmp %q %q %d", c.s1, c.s2, c.size), typ: typeTC, body: body})
 	}
+	// Legacy packet loads at the classic negative offsets SKF_LL_OFF
+	// (-0x200000) and SKF_NET_OFF (-0x100000), on an IPv4 packet: tc
+	// programs see it from the Ethernet header, socket filters from the
+	// IP header, and both headers are where the test run put them.
+	ipv4 := append(make([]byte, 12), 0x08, 0x00, 0x45, 0, 0, 0x28, 0, 0, 0, 0, 64, 6, 0x12, 0x34, 192, 168, 0, 1, 192, 168, 0, 2)
+	for _, typ := range []uint32{typeTC, typeSocket} {
+		for _, l := range []struct {
+			name string
+			size uint8
+			off  int32
+		}{
+			{"ll+12 h", insn.SizeH, -0x200000 + 12}, {"net+9 b", insn.SizeB, -0x100000 + 9}, {"net+16 w", insn.SizeW, -0x100000 + 16},
+			{"net+18 w past the end", insn.SizeW, -0x100000 + 18}, {"ll-1", insn.SizeB, -0x200000 - 1}, {"-1", insn.SizeB, -1},
+			{"0 w", insn.SizeW, 0},
+		} {
+			body := []insn.Instruction{movReg(6, 1), movImm(0, 7), {OpCode: uint8(insn.ClassLD) | insn.ModeABS | l.size, Imm: l.off}, addImm(0, 0x100)}
+			cases = append(cases, helperCase{name: fmt.Sprintf("ld_abs %s (%s)", l.name, progTypeName(typ)), typ: typ, body: body, input: ipv4})
+		}
+	}
 	for _, c := range strtoxCases {
 		for _, h := range []struct {
 			name string
