@@ -29,6 +29,10 @@ func TestRejected(t *testing.T) {
 		want string
 	}{
 		{"unspecified type", asmProgram("p", 0, movImm(0, 0), exit()), "program type is unspecified"},
+		{"legacy load in xdp", asmProgram("p", typeXDP, movReg(6, 1), insn.Instruction{OpCode: uint8(insn.ClassLD) | insn.ModeABS | insn.SizeB}, exit()),
+			"instruction 1: legacy packet loads (LD_ABS, LD_IND) are not allowed in xdp programs"},
+		{"legacy load in cgroup_skb", asmProgram("p", runtime.ProgTypeCGroupSKB, movReg(6, 1), movImm(7, 0), insn.Instruction{OpCode: uint8(insn.ClassLD) | insn.ModeIND | insn.SizeW, Src: 7}, exit()),
+			"instruction 2: legacy packet loads (LD_ABS, LD_IND) are not allowed in cgroup_skb programs"},
 		{"unknown helper", asmProgram("p", typeTC, call(27), exit()), "bpf_get_stackid#27: not implemented by the VM"},
 		{"helper of another type", asmProgram("p", typeSocket, call(fnSkbStoreBytes), exit()), "bpf_skb_store_bytes#9: not available to this program type (socket_filter)"},
 		{"xdp helper in tc", asmProgram("p", typeTC, call(fnXDPAdjustHead), exit()), "bpf_xdp_adjust_head#44: not available"},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/bpfld/bpfld/insn"
 	"github.com/bpfld/bpfld/interp"
 	"github.com/bpfld/bpfld/link"
 	"github.com/bpfld/bpfld/runtime"
@@ -47,6 +48,9 @@ func (c *Collection) loadLocked(name string) error {
 	if lp.Type == 0 {
 		// As the kernel refuses BPF_PROG_TYPE_UNSPEC.
 		err := fmt.Errorf("program type is unspecified: section %q implies no type (a manifest may set one under programs:)", lp.SectionName)
+		return &runtime.RejectedError{Program: name, Reason: err.Error(), Err: err}
+	}
+	if err := legacyLoadsAllowed(lp); err != nil {
 		return &runtime.RejectedError{Program: name, Reason: err.Error(), Err: err}
 	}
 	if err := c.freezeLocked(); err != nil {
@@ -165,6 +169,27 @@ func (r *resolver) Ksym(id int32, module int32) (uint64, error) {
 		return 0, fmt.Errorf("%#x is no stand-in of the VM (link the image with the VM's ksym stand-ins): %w", addr, err)
 	}
 	return addr, nil
+}
+
+// legacyLoadsAllowed refuses the legacy packet loads (LD_ABS, LD_IND) of
+// a program whose type the kernel's may_access_skb does not allow them:
+// all but socket filter, sched_cls and sched_act.
+func legacyLoadsAllowed(p *link.Program) error {
+	switch p.Type {
+	case runtime.ProgTypeSocketFilter, runtime.ProgTypeSchedCLS, runtime.ProgTypeSchedACT:
+		return nil
+	}
+	for pc := 0; pc < len(p.Insns); pc++ {
+		ins := p.Insns[pc]
+		if ins.IsLoadImm64() {
+			pc++
+			continue
+		}
+		if ins.Class() == insn.ClassLD {
+			return fmt.Errorf("instruction %d: legacy packet loads (LD_ABS, LD_IND) are not allowed in %s programs", pc, progTypeName(p.Type))
+		}
+	}
+	return nil
 }
 
 // progTypeName names a program type as bpftool does.
