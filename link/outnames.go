@@ -11,9 +11,14 @@ import "strconv"
 // uses only identifier characters.
 type namer struct {
 	taken map[string]bool
+	// next is, for a name given a suffix, the suffix to try next: every
+	// lower one is taken, and names are never given back.
+	next map[string]int
 }
 
-func newNamer() *namer { return &namer{taken: make(map[string]bool)} }
+func newNamer() *namer {
+	return &namer{taken: make(map[string]bool), next: make(map[string]int)}
+}
 
 // reserve claims a name that must stay as it is.
 func (n *namer) reserve(name string) { n.taken[name] = true }
@@ -24,10 +29,11 @@ func (n *namer) unique(name string) string {
 		n.taken[name] = true
 		return name
 	}
-	for i := 1; ; i++ {
+	for i := max(n.next[name], 1); ; i++ {
 		cand := name + "__" + strconv.Itoa(i)
 		if !n.taken[cand] {
 			n.taken[cand] = true
+			n.next[name] = i + 1
 			return cand
 		}
 	}
