@@ -39,6 +39,24 @@ func TestRejected(t *testing.T) {
 		{"map out of range", asmProgram("p", typeTC, ldMap(1, 3), movImm(0, 0), exit()), "map index 3 out of range"},
 		{"no stand-in", asmProgram("p", typeTC, []insn.Instruction{{OpCode: insn.OpLdImm64, Dst: 1, Src: insn.PseudoBTFID, Imm: 5}, {}}, movImm(0, 0), exit()), "no stand-in of the VM"},
 	}
+	// Without BTF, a subprogram may not leave early through a legacy
+	// load or a tail call (the kernel's check_abnormal_return).
+	withSub := func(parts ...any) *link.Program {
+		sub := asmProgram("sub", typeTC, parts...).Insns
+		p := asmProgram("p", typeTC, insn.Instruction{OpCode: insn.OpCall, Src: insn.PseudoCall, Imm: 2}, movImm(0, 0), exit(), sub)
+		p.Functions = []link.FunctionRange{{Name: "p", Len: 3}, {Name: "sub", Start: 3, Len: len(sub)}}
+		return p
+	}
+	cases = append(cases, []struct {
+		name string
+		prog *link.Program
+		want string
+	}{
+		{"legacy load in a subprogram without BTF", withSub(movReg(6, 1), insn.Instruction{OpCode: uint8(insn.ClassLD) | insn.ModeABS | insn.SizeB}, exit()),
+			"instruction 4 (function sub): LD_ABS is not allowed in subprograms without BTF"},
+		{"tail call in a subprogram without BTF", withSub(movImm(2, 0), movImm(3, 0), call(12), exit()),
+			"instruction 5 (function sub): tail_call is not allowed in subprograms without BTF"},
+	}...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newVM(t, &link.Image{Programs: []*link.Program{tc.prog}})

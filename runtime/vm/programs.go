@@ -53,6 +53,9 @@ func (c *Collection) loadLocked(name string) error {
 	if err := legacyLoadsAllowed(lp); err != nil {
 		return &runtime.RejectedError{Program: name, Reason: err.Error(), Err: err}
 	}
+	if err := earlyReturnsDescribed(lp); err != nil {
+		return &runtime.RejectedError{Program: name, Reason: err.Error(), Err: err}
+	}
 	if err := c.freezeLocked(); err != nil {
 		return err
 	}
@@ -187,6 +190,30 @@ func legacyLoadsAllowed(p *link.Program) error {
 		}
 		if ins.Class() == insn.ClassLD {
 			return fmt.Errorf("instruction %d: legacy packet loads (LD_ABS, LD_IND) are not allowed in %s programs", pc, progTypeName(p.Type))
+		}
+	}
+	return nil
+}
+
+// earlyReturnsDescribed refuses, as the kernel's check_abnormal_return
+// does, a program without BTF func_info and line_info whose subprograms
+// make legacy packet loads or tail calls: both may leave a subprogram
+// early, which the kernel verifies only when BTF describes it.
+func earlyReturnsDescribed(p *link.Program) error {
+	if len(p.FuncInfos) > 0 || len(p.LineInfos) > 0 || len(p.Functions) < 2 {
+		return nil
+	}
+	for _, f := range p.Functions[1:] {
+		for pc := f.Start; pc < f.Start+f.Len && pc < len(p.Insns); pc++ {
+			ins := p.Insns[pc]
+			switch {
+			case ins.IsLoadImm64():
+				pc++
+			case ins.Class() == insn.ClassLD:
+				return fmt.Errorf("instruction %d (function %s): LD_ABS is not allowed in subprograms without BTF", pc, f.Name)
+			case ins.IsHelperCall() && ins.Imm == 12: // bpf_tail_call
+				return fmt.Errorf("instruction %d (function %s): tail_call is not allowed in subprograms without BTF", pc, f.Name)
+			}
 		}
 	}
 	return nil
