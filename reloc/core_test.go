@@ -16,6 +16,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/bpfld/bpfld/insn"
+	"github.com/bpfld/bpfld/internal/kerneltest"
 )
 
 // testObject is what the tests need of a clang BPF object, read with
@@ -479,9 +480,7 @@ func TestApplyCOREKernel(t *testing.T) {
 		}
 	}
 
-	if os.Geteuid() != 0 {
-		t.Skip("loading into the kernel needs root")
-	}
+	kerneltest.Require(t)
 	theirs := loadWithCilium(t, obj.path)
 	for _, fn := range obj.funcs {
 		t.Run(fn.name, func(t *testing.T) {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/cilium/ebpf/btf"
 	"golang.org/x/sys/unix"
+
+	"github.com/bpfld/bpfld/internal/kerneltest"
 )
 
 // BTF of the C types a .kconfig extern may have, and some it may not.
@@ -341,9 +343,7 @@ func TestKernelVersion(t *testing.T) {
 // out, and compares it with the one libbpf builds when bpftool loads the
 // object.
 func TestBuildKconfigDataLibbpf(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("loading with bpftool needs root")
-	}
+	kerneltest.Require(t)
 	if _, err := exec.LookPath("bpftool"); err != nil {
 		t.Skipf("bpftool not installed: %v", err)
 	}

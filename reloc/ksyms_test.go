@@ -11,6 +11,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/bpfld/bpfld/insn"
+	"github.com/bpfld/bpfld/internal/kerneltest"
 )
 
 // syntheticKernel is a made-up kernel BTF with two variables and two kfuncs.
@@ -321,9 +322,7 @@ func objectKsyms(t *testing.T, obj *testObject, section string, r KsymResolver) 
 // TestKsymsKernel resolves testdata/ksyms.bpf.o against the running kernel
 // and runs its programs there.
 func TestKsymsKernel(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("kallsyms shows addresses, and the kernel loads programs, only for root")
-	}
+	kerneltest.Require(t)
 	kernel := kernelBTF(t)
 	obj := readObject(t, "testdata/ksyms.bpf.o")
 	insns, values := objectKsyms(t, obj, "raw_tp/sys_enter", NewKsymResolver(kernel, "/proc/kallsyms"))

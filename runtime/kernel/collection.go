@@ -3,8 +3,8 @@ package kernel
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
+	"sync"
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
@@ -292,14 +292,17 @@ func (c *Collection) Close() error {
 }
 
 // Available reports whether this process may use bpf(2), and if not why.
-func Available() error {
-	if os.Geteuid() != 0 {
-		var caps unix.CapUserHeader
-		caps.Version = unix.LINUX_CAPABILITY_VERSION_3
-		var data [2]unix.CapUserData
-		if err := unix.Capget(&caps, &data[0]); err != nil || data[1].Effective&(1<<(unix.CAP_BPF-32)) == 0 {
-			return ErrPermission
-		}
+// It asks the kernel itself, by creating and closing a one-element array
+// map once: being root is not enough in a container without CAP_BPF or
+// with bpf(2) filtered out.
+var Available = sync.OnceValue(func() error {
+	m, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1})
+	switch {
+	case err == nil:
+		m.Close()
+		return nil
+	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
+		return ErrPermission
 	}
-	return nil
-}
+	return fmt.Errorf("bpf(2) is not usable here: %w", err)
+})
