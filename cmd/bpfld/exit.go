@@ -36,9 +36,6 @@ func inputError(err error) error { return &exitError{exitUsage, err} }
 // rejectedError marks err as a rejected program (exit 3).
 func rejectedError(err error) error { return &exitError{exitRejected, err} }
 
-// failedError marks err as a failed check (exit 1).
-func failedError(err error) error { return &exitError{exitFailed, err} }
-
 // exitCodeOf returns the exit code err carries; errors without one are
 // bad input, since everything that can go wrong in bpfld short of a failed
 // check or a rejected program is about what the user gave it.
