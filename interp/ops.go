@@ -227,8 +227,6 @@ const (
 	// is the number of instructions in the block, which it adds to the
 	// Machine's count.
 	opCount
-
-	numOps
 )
 
 // aluCodes maps [alu64][source x][operation>>4] to an op, 0 where the

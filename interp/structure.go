@@ -205,11 +205,3 @@ func (s *structure) numOps() int {
 	}
 	return n
 }
-
-// funcEnd returns the slot after the last of function f.
-func (s *structure) funcEnd(f int) int {
-	if f+1 < len(s.entries) {
-		return s.entries[f+1]
-	}
-	return len(s.insns)
-}
