@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/bpfld/bpfld/internal/kerneltest"
 )
 
 // This file drives real kernel maps through raw bpf(2) calls, so that
@@ -56,10 +58,9 @@ type kernelMap struct {
 
 // kernelBTF describes the BTF a kernel map is created with.
 type kernelBTF struct {
-	fd             int
-	key, value     uint32
-	innerMapFD     int
-	vmlinuxValueID uint32
+	fd         int
+	key, value uint32
+	innerMapFD int
 }
 
 func newKernelMap(t *testing.T, s Spec, b *kernelBTF) (*kernelMap, error) {
@@ -143,16 +144,14 @@ func (k *kernelMap) freeze() error {
 	return err
 }
 
-// requireKernel skips the test unless this process may create BPF maps.
+// requireKernel skips the test unless this process may use bpf(2), or
+// when BPFLD_NO_KERNEL is set.
 func requireKernel(t *testing.T) {
 	t.Helper()
 	if os.Getenv("BPFLD_NO_KERNEL") != "" {
 		t.Skip("kernel comparison disabled by BPFLD_NO_KERNEL")
 	}
-	_, err := newKernelMap(t, Spec{Type: TypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1}, nil)
-	if err != nil {
-		t.Skipf("cannot create kernel BPF maps (needs root and bpf(2)): %v", err)
-	}
+	kerneltest.Require(t)
 }
 
 // errnoOf returns the errno an error carries, or 0 for nil. Errors without
