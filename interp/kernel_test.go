@@ -3,49 +3,21 @@ package interp
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/btf"
-	"github.com/cilium/ebpf/rlimit"
 
 	"github.com/bpfld/bpfld/insn"
+	"github.com/bpfld/bpfld/internal/kerneltest"
 )
 
 // The differential tests load hand-assembled programs into the running
 // kernel and run them with BPF_PROG_TEST_RUN as XDP programs on a zeroed
 // 64-byte packet, and compare the results with the interpreter's.
-
-var kernelOnce struct {
-	sync.Once
-	err error
-}
-
-// requireKernel skips the test unless programs can be loaded into the
-// kernel here.
-func requireKernel(t *testing.T) {
-	t.Helper()
-	kernelOnce.Do(func() {
-		if os.Geteuid() != 0 {
-			kernelOnce.err = errors.New("not running as root")
-			return
-		}
-		if err := rlimit.RemoveMemlock(); err != nil {
-			kernelOnce.err = err
-			return
-		}
-		_, kernelOnce.err = kernelRun(prog(mov64K(insn.R0, 0), exit()), nil)
-	})
-	if kernelOnce.err != nil {
-		t.Skipf("cannot load BPF programs into the kernel (bpf(2), root): %v", kernelOnce.err)
-	}
-}
 
 // kernelProgram loads insns as an XDP program. Every function gets BTF
 // function information, which the kernel wants before it lets a
@@ -93,7 +65,7 @@ func kernelRun(insns []insn.Instruction, packet []byte) (uint32, error) {
 // low and the high half of R0 (the kernel returns 32 bits) must be the
 // expected value's, which the interpreter's tests check too.
 func TestKernelDifferential(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	cases := append(aluCases(), jumpCases()...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -122,7 +94,7 @@ func TestKernelDifferential(t *testing.T) {
 // TestKernelTailCalls runs the tail-call cases in the kernel, with real
 // prog arrays, to check their expected results.
 func TestKernelTailCalls(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	for _, c := range tailCallCases() {
 		t.Run(c.name, func(t *testing.T) {
 			var arrays []*ebpf.Map
@@ -168,7 +140,7 @@ func TestKernelTailCalls(t *testing.T) {
 
 // TestKernelLoadStore runs the stack cases of loadStoreCases in the kernel.
 func TestKernelLoadStore(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	for _, c := range loadStoreCases() {
 		if !strings.HasPrefix(c.name, "stack") {
 			continue
@@ -191,7 +163,7 @@ func TestKernelLoadStore(t *testing.T) {
 
 // TestKernelCalls runs callCases in the kernel.
 func TestKernelCalls(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	for _, c := range callCases() {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := kernelRun(c.body, nil)
@@ -208,7 +180,7 @@ func TestKernelCalls(t *testing.T) {
 // TestKernelStackLimits checks that the kernel accepts and rejects the
 // programs of stackLimitCases as Prepare does.
 func TestKernelStackLimits(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	array, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.ProgramArray, KeySize: 4, ValueSize: 4, MaxEntries: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +218,7 @@ func kernelRun64(insns []insn.Instruction) (uint64, error) {
 
 // TestKernelAtomics runs atomicCases in the kernel.
 func TestKernelAtomics(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	for _, c := range atomicCases() {
 		t.Run(c.name, func(t *testing.T) {
 			r0, err := kernelRun64(c.r0)

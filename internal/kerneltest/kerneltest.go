@@ -10,12 +10,17 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/rlimit"
 )
 
 // Available reports whether programs and maps can be loaded into the
 // kernel here, and if not why. It loads a one-element array map and a
 // two-instruction socket filter once per process.
 var Available = sync.OnceValue(func() error {
+	// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK.
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return fmt.Errorf("cannot lift RLIMIT_MEMLOCK for BPF memory: %w", err)
+	}
 	m, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1})
 	if err != nil {
 		return fmt.Errorf("cannot create a BPF map (needs root or CAP_BPF): %w", err)
