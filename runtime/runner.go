@@ -11,6 +11,7 @@ import (
 
 	"github.com/bpfld/bpfld/link"
 	"github.com/bpfld/bpfld/manifest"
+	"github.com/bpfld/bpfld/runtime/maps"
 )
 
 // StepResult is the outcome of one test step.
@@ -235,8 +236,8 @@ func (r *Runner) set(set manifest.Set) error {
 			if err != nil {
 				return fmt.Errorf("map %s: key %s: %w", mv.Map, e.Key, err)
 			}
-			if isPerCPU(m.Type) {
-				val = perCPUValue(val, m.ValueSize, PossibleCPUs())
+			if maps.Type(m.Type).PerCPU() {
+				val = perCPUValue(val, m.ValueSize, maps.PossibleCPUs())
 			}
 			if err := r.Collection.Update(mv.Map, key, val); err != nil {
 				return err
@@ -314,11 +315,11 @@ func (r *Runner) checkMapEntry(name string, e manifest.MapEntry) string {
 	if err != nil {
 		return fmt.Sprintf("map %s[%s]: %v", name, e.Key, err)
 	}
-	if isPerCPU(m.Type) && e.Value.IsInt() {
+	if maps.Type(m.Type).PerCPU() && e.Value.IsInt() {
 		// An integer expected of a per-CPU map is the sum over the CPUs:
 		// which CPU a test run lands on is the kernel's choice.
 		got = sumPerCPU(got, m.ValueSize)
-	} else if isPerCPU(m.Type) {
+	} else if maps.Type(m.Type).PerCPU() {
 		want = perCPUValue(want, m.ValueSize, len(got)/int(roundUp8(m.ValueSize)))
 	}
 	if !bytes.Equal(got[:min(len(got), len(want))], want) || len(got) < len(want) {
@@ -335,15 +336,6 @@ func formatLike(integer bool, got []byte) string {
 		return fmt.Sprint(binary.NativeEndian.Uint64(b[:]))
 	}
 	return fmt.Sprintf("{hex: %x}", got)
-}
-
-// Map types with a value per CPU.
-func isPerCPU(mapType uint32) bool {
-	switch mapType {
-	case 5, 6, 10, 21: // percpu_hash, percpu_array, lru_percpu_hash, percpu_cgroup_storage
-		return true
-	}
-	return false
 }
 
 func roundUp8(n uint32) uint32 { return (n + 7) &^ 7 }

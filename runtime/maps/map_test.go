@@ -171,3 +171,14 @@ func TestTypeString(t *testing.T) {
 		t.Error(TypeArena.String())
 	}
 }
+
+func TestTypePerCPU(t *testing.T) {
+	for typ, want := range map[Type]bool{
+		TypeArray: false, TypeHash: false, TypeLRUHash: false, TypeProgArray: false,
+		TypePerCPUArray: true, TypePerCPUHash: true, TypeLRUPerCPUHash: true, TypePerCPUCgroupStorage: true,
+	} {
+		if got := typ.PerCPU(); got != want {
+			t.Errorf("%s.PerCPU() = %v, want %v", typ, got, want)
+		}
+	}
+}

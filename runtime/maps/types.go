@@ -64,6 +64,17 @@ func (t Type) String() string {
 	return fmt.Sprintf("type(%d)", uint32(t))
 }
 
+// PerCPU reports whether maps of type t hold a value per CPU, which
+// bpf(2) reads and writes as one value per possible CPU, each rounded up
+// to 8 bytes.
+func (t Type) PerCPU() bool {
+	switch t {
+	case TypePerCPUHash, TypePerCPUArray, TypeLRUPerCPUHash, TypePerCPUCgroupStorage:
+		return true
+	}
+	return false
+}
+
 // Map creation flags (map_flags of BPF_MAP_CREATE).
 const (
 	FlagNoPrealloc    uint32 = 1 << 0  // BPF_F_NO_PREALLOC
