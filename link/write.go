@@ -56,6 +56,18 @@ func WriteObject(w io.Writer, objs []*elf.Object, opts Options) error {
 	if err := ow.layout(); err != nil {
 		return err
 	}
+	// .BTF and .BTF.ext need only where everything went; the code can
+	// be encoded and relocated meanwhile, on another core.
+	btfDone := make(chan error, 1)
+	go func() { btfDone <- ow.buildBTF() }()
+	codeErr := ow.encodeCode()
+	btfErr := <-btfDone
+	if codeErr != nil {
+		return codeErr
+	}
+	if btfErr != nil {
+		return btfErr
+	}
 	return ow.file.write(w)
 }
 
@@ -100,6 +112,8 @@ type outMap struct {
 	m   *elf.Map
 }
 
+// layout decides what is written and where: every section, symbol and
+// name, but not the code's bytes (encodeCode) nor BTF (buildBTF).
 func (ow *objWriter) layout() error {
 	steps := []func() error{
 		ow.keepFunctions,
@@ -109,8 +123,6 @@ func (ow *objWriter) layout() error {
 		ow.layoutMaps,
 		ow.layoutExterns,
 		ow.layoutLicense,
-		ow.relocateCode,
-		ow.buildBTF,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -203,11 +215,7 @@ func (ow *objWriter) layoutCode() error {
 					ow.codeSections = append(ow.codeSections, out)
 				}
 				of := &outFunc{sec: out, slot: len(out.data) / insn.Size, obj: o, fn: fn}
-				start := len(out.data)
-				out.data = out.data[:start+fn.Len*insn.Size]
-				for i, ins := range fn.Insns() {
-					ins.Encode(out.data[start+i*insn.Size:])
-				}
+				out.data = out.data[:len(out.data)+fn.Len*insn.Size]
 				of.sym = &outSym{
 					name: fn.Name, typ: goelf.STT_FUNC, sec: out,
 					value: uint64(of.slot) * insn.Size, size: uint64(fn.Len) * insn.Size,
@@ -224,6 +232,19 @@ func (ow *objWriter) layoutCode() error {
 	}
 	ow.file.sections = append(ow.file.sections, ow.codeSections...)
 	return nil
+}
+
+// encodeCode writes the instructions of every kept function where
+// layoutCode placed it, then relocates them (relocateCode).
+func (ow *objWriter) encodeCode() error {
+	for _, f := range ow.kept {
+		of := ow.funcs[f]
+		code := of.sec.data[of.slot*insn.Size:]
+		for i, ins := range of.fn.Insns() {
+			ins.Encode(code[i*insn.Size:])
+		}
+	}
+	return ow.relocateCode()
 }
 
 // bindFunction sets a function symbol's binding and name: static

@@ -49,6 +49,10 @@ func (ow *objWriter) buildBTF() error {
 			funcs[f] = fn
 		}
 	}
+	// The line_info placeholders are made on another core while the
+	// types are added.
+	prepared := make(chan []funcLines, 1)
+	go func() { prepared <- ow.prepareLines(funcs) }()
 
 	for _, ds := range ow.data.sections {
 		if ow.dataOut[ds] == nil {
@@ -74,7 +78,7 @@ func (ow *objWriter) buildBTF() error {
 		}
 		ids[t] = id
 	}
-	ext, err := ow.buildExt(builder, funcs, ids)
+	ext, err := ow.buildExt(builder, funcs, ids, <-prepared)
 	if err != nil {
 		return fmt.Errorf(".BTF.ext: %w", err)
 	}

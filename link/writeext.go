@@ -62,19 +62,14 @@ type coreRecord struct {
 // linked with others) gets none, nor line_info: the kernel wants a
 // program's functions all described or none, which a loader sorts out per
 // program (libbpf drops a program's func_info when it is incomplete).
-func (ow *objWriter) buildExt(b *btf.Builder, funcs []*btf.Func, ids map[btf.Type]btf.TypeID) ([]byte, error) {
-
+func (ow *objWriter) buildExt(b *btf.Builder, funcs []*btf.Func, ids map[btf.Type]btf.TypeID, lines []funcLines) ([]byte, error) {
 	var secs []*extSection
 	var strs []string
-	// Line records are made by btf.MarshalExtInfos, one function at a
-	// time, from placeholder instructions that carry the lines; their
-	// offsets are then put right.
-	var placeholders asm.Instructions
 	nfuncs, nlines := make(map[*outSection]int), make(map[*outSection]int)
 	for _, f := range ow.kept {
 		of := ow.funcs[f]
 		nfuncs[of.sec]++
-		nlines[of.sec] += len(functionLines(of.obj, of.fn))
+		nlines[of.sec] += len(lines[f].lines)
 	}
 	for _, sec := range ow.codeSections {
 		es := &extSection{name: sec.name,
@@ -93,23 +88,18 @@ func (ow *objWriter) buildExt(b *btf.Builder, funcs []*btf.Func, ids map[btf.Typ
 				}
 				es.funcs = binary.LittleEndian.AppendUint32(es.funcs, uint32(of.slot*insn.Size))
 				es.funcs = binary.LittleEndian.AppendUint32(es.funcs, uint32(id))
-				var lines btf.LineOffsets
-				if ow.withLines[f] {
-					lines = functionLines(of.obj, of.fn)
-				}
-				placeholders = placeholders[:0]
-				for _, li := range lines {
-					placeholders = append(placeholders, asm.Mov.Imm(asm.R0, 0).WithSource(li.Line))
-				}
-				if len(placeholders) > 0 {
-					_, recs, err := btf.MarshalExtInfos(placeholders, b)
+				// Line records are made by btf.MarshalExtInfos, one
+				// function at a time, from the placeholders; their
+				// offsets are then put right.
+				if fl := lines[f]; len(fl.placeholders) > 0 {
+					_, recs, err := btf.MarshalExtInfos(fl.placeholders, b)
 					if err != nil {
 						return nil, fmt.Errorf("function %s: line info: %w", of.sym.name, err)
 					}
-					if len(recs) != len(lines)*lineInfoSize {
-						return nil, fmt.Errorf("function %s: %d line records gave %d bytes", of.sym.name, len(lines), len(recs))
+					if len(recs) != len(fl.lines)*lineInfoSize {
+						return nil, fmt.Errorf("function %s: %d line records gave %d bytes", of.sym.name, len(fl.lines), len(recs))
 					}
-					for i, li := range lines {
+					for i, li := range fl.lines {
 						slot := of.slot + int(li.Offset) - of.fn.Offset
 						binary.LittleEndian.PutUint32(recs[i*lineInfoSize:], uint32(slot*insn.Size))
 					}
@@ -142,6 +132,37 @@ func (ow *objWriter) buildExt(b *btf.Builder, funcs []*btf.Func, ids map[btf.Typ
 		es.coreStrings, offs = offs[:len(es.core)], offs[len(es.core):]
 	}
 	return encodeExt(secs), nil
+}
+
+// funcLines is the line_info of one written function: its lines, and
+// placeholder instructions that carry them, for btf.MarshalExtInfos.
+type funcLines struct {
+	lines        btf.LineOffsets
+	placeholders asm.Instructions
+}
+
+// prepareLines makes the line_info placeholders of the written functions
+// that get func_info and line_info, by fid. It touches nothing that the
+// BTF Builder does, so it runs while types are added.
+func (ow *objWriter) prepareLines(funcs []*btf.Func) []funcLines {
+	out := make([]funcLines, len(ow.l.funcs))
+	n := 0
+	for _, f := range ow.kept {
+		if funcs[f] != nil && ow.withLines[f] {
+			of := ow.funcs[f]
+			out[f].lines = functionLines(of.obj, of.fn)
+			n += len(out[f].lines)
+		}
+	}
+	all := make(asm.Instructions, 0, n)
+	for _, f := range ow.kept {
+		start := len(all)
+		for _, li := range out[f].lines {
+			all = append(all, asm.Mov.Imm(asm.R0, 0).WithSource(li.Line))
+		}
+		out[f].placeholders = all[start:len(all):len(all)]
+	}
+	return out
 }
 
 // coreRecords adds the CO-RE relocations of a written function to its
