@@ -6,6 +6,8 @@ import (
 	"syscall"
 
 	"github.com/cilium/ebpf/btf"
+
+	"github.com/bpfld/bpfld/internal/uapi"
 )
 
 // Spec describes a map to create. Its fields mirror link.MapSpec (the
@@ -72,7 +74,7 @@ func normalize(in Spec) (Spec, layout, error) {
 	case TypeDevMap, TypeCPUMap, TypeXSKMap:
 		err = checkRedirect(&s)
 	default:
-		if int(s.Type) < len(typeNames) {
+		if _, known := uapi.MapTypeName(uint32(s.Type)); known {
 			return s, l, specError(&s, syscall.EOPNOTSUPP, "map type not supported by the VM")
 		}
 		return s, l, specError(&s, syscall.EINVAL, "unknown map type")

@@ -3,6 +3,8 @@ package maps
 import (
 	"fmt"
 	"syscall"
+
+	"github.com/bpfld/bpfld/internal/uapi"
 )
 
 // Type is a map type, enum bpf_map_type.
@@ -46,20 +48,10 @@ const (
 	TypeArena               Type = 33
 )
 
-var typeNames = [...]string{
-	"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash",
-	"percpu_array", "stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash",
-	"lpm_trie", "array_of_maps", "hash_of_maps", "devmap", "sockmap", "cpumap",
-	"xskmap", "sockhash", "cgroup_storage", "reuseport_sockarray",
-	"percpu_cgroup_storage", "queue", "stack", "sk_storage", "devmap_hash",
-	"struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter",
-	"user_ringbuf", "cgrp_storage", "arena",
-}
-
 // String returns the name bpftool uses for the type ("percpu_array").
 func (t Type) String() string {
-	if int(t) < len(typeNames) {
-		return typeNames[t]
+	if name, ok := uapi.MapTypeName(uint32(t)); ok {
+		return name
 	}
 	return fmt.Sprintf("type(%d)", uint32(t))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/bpfld/bpfld/insn"
+	"github.com/bpfld/bpfld/internal/uapi"
 	"github.com/bpfld/bpfld/interp"
 	"github.com/bpfld/bpfld/link"
 	"github.com/bpfld/bpfld/runtime"
@@ -221,17 +222,8 @@ func earlyReturnsDescribed(p *link.Program) error {
 
 // progTypeName names a program type as bpftool does.
 func progTypeName(typ uint32) string {
-	names := map[uint32]string{
-		1: "socket_filter", 2: "kprobe", 3: "sched_cls", 4: "sched_act", 5: "tracepoint",
-		6: "xdp", 7: "perf_event", 8: "cgroup_skb", 9: "cgroup_sock", 10: "lwt_in",
-		11: "lwt_out", 12: "lwt_xmit", 13: "sock_ops", 14: "sk_skb", 15: "cgroup_device",
-		16: "sk_msg", 17: "raw_tracepoint", 18: "cgroup_sock_addr", 19: "lwt_seg6local",
-		20: "lirc_mode2", 21: "sk_reuseport", 22: "flow_dissector", 23: "cgroup_sysctl",
-		24: "raw_tracepoint_writable", 25: "cgroup_sockopt", 26: "tracing", 27: "struct_ops",
-		28: "ext", 29: "lsm", 30: "sk_lookup", 31: "syscall", 32: "netfilter",
-	}
-	if n, ok := names[typ]; ok {
-		return n
+	if name, ok := uapi.ProgTypeName(typ); ok {
+		return name
 	}
 	return fmt.Sprintf("type %d", typ)
 }
