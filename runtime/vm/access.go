@@ -3,7 +3,7 @@ package vm
 import (
 	"fmt"
 
-	"github.com/bpfld/bpfld/runtime"
+	"golang.org/x/sys/unix"
 )
 
 // accessFunc checks an access of size bytes at offset off of the context
@@ -162,17 +162,17 @@ var (
 // contextAccess returns the context access rules of a program type.
 func contextAccess(progType uint32) accessFunc {
 	switch progType {
-	case runtime.ProgTypeSocketFilter:
+	case unix.BPF_PROG_TYPE_SOCKET_FILTER:
 		return socketRules.access
-	case runtime.ProgTypeSchedCLS, runtime.ProgTypeSchedACT:
+	case unix.BPF_PROG_TYPE_SCHED_CLS, unix.BPF_PROG_TYPE_SCHED_ACT:
 		return tcRules.access
-	case runtime.ProgTypeCGroupSKB:
+	case unix.BPF_PROG_TYPE_CGROUP_SKB:
 		return cgroupSKBRules.access
-	case runtime.ProgTypeLWTIn, runtime.ProgTypeLWTOut, runtime.ProgTypeLWTXmit:
+	case unix.BPF_PROG_TYPE_LWT_IN, unix.BPF_PROG_TYPE_LWT_OUT, unix.BPF_PROG_TYPE_LWT_XMIT:
 		return lwtRules.access
-	case runtime.ProgTypeSKSKB:
+	case unix.BPF_PROG_TYPE_SK_SKB:
 		return skSKBRules.access
-	case runtime.ProgTypeXDP:
+	case unix.BPF_PROG_TYPE_XDP:
 		return xdpAccess
 	}
 	return rawAccess

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
+	"golang.org/x/sys/unix"
 
 	"github.com/bpfld/bpfld/insn"
 	"github.com/bpfld/bpfld/link"
@@ -31,7 +32,7 @@ func TestRejected(t *testing.T) {
 		{"unspecified type", asmProgram("p", 0, movImm(0, 0), exit()), "program type is unspecified"},
 		{"legacy load in xdp", asmProgram("p", typeXDP, movReg(6, 1), insn.Instruction{OpCode: uint8(insn.ClassLD) | insn.ModeABS | insn.SizeB}, exit()),
 			"instruction 1: legacy packet loads (LD_ABS, LD_IND) are not allowed in xdp programs"},
-		{"legacy load in cgroup_skb", asmProgram("p", runtime.ProgTypeCGroupSKB, movReg(6, 1), movImm(7, 0), insn.Instruction{OpCode: uint8(insn.ClassLD) | insn.ModeIND | insn.SizeW, Src: 7}, exit()),
+		{"legacy load in cgroup_skb", asmProgram("p", unix.BPF_PROG_TYPE_CGROUP_SKB, movReg(6, 1), movImm(7, 0), insn.Instruction{OpCode: uint8(insn.ClassLD) | insn.ModeIND | insn.SizeW, Src: 7}, exit()),
 			"instruction 2: legacy packet loads (LD_ABS, LD_IND) are not allowed in cgroup_skb programs"},
 		{"unknown helper", asmProgram("p", typeTC, call(27), exit()), "bpf_get_stackid#27: not implemented by the VM"},
 		{"helper of another type", asmProgram("p", typeSocket, call(fnSkbStoreBytes), exit()), "bpf_skb_store_bytes#9: not available to this program type (socket_filter)"},
@@ -249,9 +250,9 @@ func TestLeaks(t *testing.T) {
 // input, exactly as long, read-only; none at all without an input.
 func TestRawContext(t *testing.T) {
 	img := &link.Image{Programs: []*link.Program{
-		asmProgram("read8", progTypeRawTP, ldx(insn.SizeDW, 0, 1, 8), exit()),
-		asmProgram("write", progTypeRawTP, st(insn.SizeDW, 1, 0, 1), movImm(0, 0), exit()),
-		asmProgram("ctxptr", progTypeRawTP, movReg(0, 1), exit()),
+		asmProgram("read8", unix.BPF_PROG_TYPE_RAW_TRACEPOINT, ldx(insn.SizeDW, 0, 1, 8), exit()),
+		asmProgram("write", unix.BPF_PROG_TYPE_RAW_TRACEPOINT, st(insn.SizeDW, 1, 0, 1), movImm(0, 0), exit()),
+		asmProgram("ctxptr", unix.BPF_PROG_TYPE_RAW_TRACEPOINT, movReg(0, 1), exit()),
 	}}
 	c := newVM(t, img)
 	ctx := zeros(16)

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfld/bpfld/internal/uapi"
 	"github.com/bpfld/bpfld/runtime"
 	"github.com/bpfld/bpfld/runtime/mem"
 )
@@ -23,8 +26,6 @@ const (
 	gsoLegacyMaxSize = 65536 // GSO_LEGACY_MAX_SIZE: the largest wire_len
 	gsoMaxSegs       = 65535 // GSO_MAX_SEGS
 	rawTPMaxCtx      = 96    // MAX_BPF_FUNC_ARGS * sizeof(u64): the largest raw_tp context
-	progTypeRawTP    = 17    // BPF_PROG_TYPE_RAW_TRACEPOINT
-	progTypeSyscall  = 31    // BPF_PROG_TYPE_SYSCALL
 	loopbackIfindex  = 1     // the device test runs use
 )
 
@@ -84,19 +85,13 @@ var settableSKB = []fieldRange{
 	{skbWireLen, skbGSOSegs + 4}, {skbGSOSize, skbGSOSize + 4}, rangeHWTstamp,
 }
 
-// isL2 tells the program types whose skb starts at the Ethernet header;
-// the others see it from the network header on.
-func isL2(progType uint32) bool {
-	return progType == runtime.ProgTypeSchedCLS || progType == runtime.ProgTypeSchedACT
-}
-
 // directAccess tells the program types for which the test run computes
 // the packet pointers (bpf_compute_data_pointers); for the others data_end
 // and data_meta read 0.
 func directAccess(progType uint32) bool {
 	switch progType {
-	case runtime.ProgTypeSchedCLS, runtime.ProgTypeSchedACT,
-		runtime.ProgTypeLWTIn, runtime.ProgTypeLWTOut, runtime.ProgTypeLWTXmit:
+	case unix.BPF_PROG_TYPE_SCHED_CLS, unix.BPF_PROG_TYPE_SCHED_ACT,
+		unix.BPF_PROG_TYPE_LWT_IN, unix.BPF_PROG_TYPE_LWT_OUT, unix.BPF_PROG_TYPE_LWT_XMIT:
 		return true
 	}
 	return false
@@ -126,7 +121,7 @@ func (r *runner) setupSKB(p *program, in runtime.RunInput) (uint64, error) {
 	copy(pkt[skbHeadroom:], data)
 	start := uint64(r.pkt.Addr()) + skbHeadroom
 	dataPtr := start
-	if !isL2(p.typ) {
+	if !uapi.PacketFromEthernet(p.typ) {
 		dataPtr += ethHLen
 	}
 	length := uint32(start + uint64(len(data)) - dataPtr)
@@ -217,7 +212,7 @@ func (r *runner) finishSKB(p *program, in runtime.RunInput) (out, ctxOut []byte)
 	ctx := r.ctx
 	data := r.ptr(skbPrivData)
 	pkt := r.pktBytes(data, data+uint64(ne.Uint32(ctx[skbLen:])))
-	if isL2(p.typ) {
+	if uapi.PacketFromEthernet(p.typ) {
 		out = append([]byte(nil), pkt...)
 	} else {
 		out = make([]byte, ethHLen+len(pkt))
@@ -313,7 +308,7 @@ func (r *runner) setupRaw(p *program, in runtime.RunInput) (uint64, error) {
 	if len(in.Data) > 0 {
 		return 0, fmt.Errorf("%s programs take their input as the context, not as a packet: %w", progTypeName(p.typ), syscall.EINVAL)
 	}
-	if p.typ == progTypeRawTP && n > rawTPMaxCtx {
+	if p.typ == unix.BPF_PROG_TYPE_RAW_TRACEPOINT && n > rawTPMaxCtx {
 		return 0, fmt.Errorf("context of %d bytes: raw_tracepoint programs take at most %d: %w", n, rawTPMaxCtx, syscall.EINVAL)
 	}
 	r.ctx = nil
@@ -332,7 +327,7 @@ func (r *runner) setupRaw(p *program, in runtime.RunInput) (uint64, error) {
 		r.raw = b
 	}
 	copy(r.raw.Bytes(), in.Context)
-	if w := p.typ == progTypeSyscall; r.raw.Writable() != w {
+	if w := p.typ == unix.BPF_PROG_TYPE_SYSCALL; r.raw.Writable() != w {
 		r.raw.SetWritable(w)
 	}
 	return uint64(r.raw.Addr()), nil

@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bpfld/bpfld/insn"
 	"github.com/bpfld/bpfld/link"
 	"github.com/bpfld/bpfld/runtime"
 )
 
 const (
-	typeSocket = runtime.ProgTypeSocketFilter
-	typeTC     = runtime.ProgTypeSchedCLS
-	typeXDP    = runtime.ProgTypeXDP
+	typeSocket = unix.BPF_PROG_TYPE_SOCKET_FILTER
+	typeTC     = unix.BPF_PROG_TYPE_SCHED_CLS
+	typeXDP    = unix.BPF_PROG_TYPE_XDP
 )
 
 // ctxPrograms returns programs that return context fields, and ones that

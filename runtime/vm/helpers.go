@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bpfld/bpfld/interp"
 	"github.com/bpfld/bpfld/runtime"
 )
@@ -81,7 +83,7 @@ func (r *resolver) Helper(id int32) (interp.Helper, error) {
 	kind := runtime.ContextKindOf(r.prog.Type)
 	skb, xdp := kind == runtime.ContextSKB, kind == runtime.ContextXDP
 	// Helpers that write an skb: tc and lwt_xmit programs.
-	skbWriter := r.prog.Type == runtime.ProgTypeSchedCLS || r.prog.Type == runtime.ProgTypeSchedACT || r.prog.Type == runtime.ProgTypeLWTXmit
+	skbWriter := r.prog.Type == unix.BPF_PROG_TYPE_SCHED_CLS || r.prog.Type == unix.BPF_PROG_TYPE_SCHED_ACT || r.prog.Type == unix.BPF_PROG_TYPE_LWT_XMIT
 	only := func(ok bool, h interp.Helper) (interp.Helper, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w (%s)", errNotForType, progTypeName(r.prog.Type))

@@ -2,12 +2,13 @@ package vm
 
 import (
 	"bytes"
-
 	"encoding/binary"
 	"fmt"
+	"testing"
+
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/btf"
-	"testing"
+	"golang.org/x/sys/unix"
 
 	"github.com/bpfld/bpfld/insn"
 	"github.com/bpfld/bpfld/link"
@@ -260,7 +261,7 @@ func helperCases() []helperCase {
 		{"legacy str null", fnProbeReadStr, 8, 0},
 		{"kernel zero size", fnProbeReadKernel, 0, 0},
 	} {
-		cases = append(cases, helperCase{name: "probe_read " + c.name, typ: progTypeRawTP, body: probeCall(c.helper, c.size, c.src)})
+		cases = append(cases, helperCase{name: "probe_read " + c.name, typ: unix.BPF_PROG_TYPE_RAW_TRACEPOINT, body: probeCall(c.helper, c.size, c.src)})
 	}
 	for _, c := range []struct {
 		name         string
@@ -517,7 +518,7 @@ func TestHelpersKernel(t *testing.T) {
 	for i, c := range cases {
 		name := fmt.Sprintf("h%d", i)
 		in := runtime.RunInput{Data: c.input}
-		if c.typ == progTypeRawTP {
+		if c.typ == unix.BPF_PROG_TYPE_RAW_TRACEPOINT {
 			in = runtime.RunInput{Context: zeros(64)}
 		} else if in.Data == nil {
 			in.Data = zeros(64)

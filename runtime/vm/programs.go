@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bpfld/bpfld/insn"
 	"github.com/bpfld/bpfld/internal/uapi"
 	"github.com/bpfld/bpfld/interp"
@@ -180,7 +182,7 @@ func (r *resolver) Ksym(id int32, module int32) (uint64, error) {
 // all but socket filter, sched_cls and sched_act.
 func legacyLoadsAllowed(p *link.Program) error {
 	switch p.Type {
-	case runtime.ProgTypeSocketFilter, runtime.ProgTypeSchedCLS, runtime.ProgTypeSchedACT:
+	case unix.BPF_PROG_TYPE_SOCKET_FILTER, unix.BPF_PROG_TYPE_SCHED_CLS, unix.BPF_PROG_TYPE_SCHED_ACT:
 		return nil
 	}
 	for pc := 0; pc < len(p.Insns); pc++ {
