@@ -6,20 +6,6 @@ import (
 	"strings"
 )
 
-// Program types (enum bpf_prog_type in linux/bpf.h) that get a context
-// over the input.
-const (
-	progTypeSocketFilter uint32 = 1
-	progTypeSchedCLS     uint32 = 3
-	progTypeSchedACT     uint32 = 4
-	progTypeXDP          uint32 = 6
-	progTypeCgroupSKB    uint32 = 8
-	progTypeLWTIn        uint32 = 10
-	progTypeLWTOut       uint32 = 11
-	progTypeLWTXmit      uint32 = 12
-	progTypeLWTSeg6Local uint32 = 19
-)
-
 // progTypes maps the names a manifest may give in `programs: {P: {type: T}}`
 // to enum bpf_prog_type. The first name of each type is the one messages
 // use; the others are the kernel's names and libbpf's SEC() prefixes.
@@ -93,22 +79,4 @@ func programTypeNames() string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
-}
-
-// hasSkBuffCtx reports whether BPF_PROG_TEST_RUN runs programs of this type
-// on a struct __sk_buff over the input (bpf_prog_test_run_skb).
-func hasSkBuffCtx(typ uint32) bool {
-	switch typ {
-	case progTypeSocketFilter, progTypeSchedCLS, progTypeSchedACT, progTypeCgroupSKB,
-		progTypeLWTIn, progTypeLWTOut, progTypeLWTXmit, progTypeLWTSeg6Local:
-		return true
-	}
-	return false
-}
-
-// isL2 reports whether the program sees the packet from its Ethernet header:
-// BPF_PROG_TEST_RUN pushes the header back only for tc programs, and the
-// others start at the network header.
-func isL2(typ uint32) bool {
-	return typ == progTypeSchedCLS || typ == progTypeSchedACT
 }

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"os"
 	"slices"
+
+	"github.com/bpfld/bpfld/internal/uapi"
 )
 
 // Image is what Validate needs to know about the linked image. The runtime
@@ -314,10 +316,10 @@ const ethHeaderLen = 14
 func (v *validator) context(s *Step, typ uint32, where string) {
 	var kind ctxKind
 	var structName string
-	switch {
-	case hasSkBuffCtx(typ):
+	switch uapi.ContextOf(typ) {
+	case uapi.ContextSKB:
 		kind, structName = ctxSkBuff, "struct __sk_buff"
-	case typ == progTypeXDP:
+	case uapi.ContextXDP:
 		kind, structName = ctxXDP, "struct xdp_md"
 	}
 	if kind != 0 && s.LoadError == nil && len(s.Input.Bytes) < ethHeaderLen {
@@ -342,7 +344,7 @@ func (v *validator) context(s *Step, typ uint32, where string) {
 		// The kernel compares wire_len with skb->len, which for all but tc
 		// programs starts after the Ethernet header.
 		pktLen := len(s.Input.Bytes)
-		if !isL2(typ) {
+		if !uapi.PacketFromEthernet(typ) {
 			pktLen -= ethHeaderLen
 		}
 		if int(s.Ctx.SkBuff.WireLen) < pktLen {

@@ -31,7 +31,7 @@ func (f fakeImage) Global(name string) (GlobalInfo, bool) {
 var testImage = fakeImage{
 	programs: map[string]uint32{
 		"entry": 3, "parse_eth": 3, "parse_tcp": 3, "parse_udp": 3, "bad_access": 3,
-		"xdp_entry": 6, "xdp_next": 6, "sock": 1, "raw": 17,
+		"xdp_entry": 6, "xdp_next": 6, "sock": 1, "raw": 17, "sk_skb": 14, "seg6local": 19,
 	},
 	maps: map[string]MapInfo{
 		"jmp_table": {Type: 3, KeySize: 4, ValueSize: 4, MaxEntries: 8, Slots: map[uint32]string{0: "parse_eth", 5: "parse_tcp"}},
