@@ -6,18 +6,9 @@ import (
 	"github.com/bpfld/bpfld/internal/uapi"
 )
 
-// Map types (enum bpf_map_type in linux/bpf.h) that Validate treats
-// specially.
-const (
-	mapTypeArray       uint32 = 2
-	mapTypeProgArray   uint32 = 3
-	mapTypePercpuArray uint32 = 6
-	mapTypeRingbuf     uint32 = 27
-	mapTypeUserRingbuf uint32 = 31
-)
-
-// mapTypeName returns the kernel's name of a map type, without BPF_MAP_TYPE_.
-func mapTypeName(typ uint32) string {
+// MapTypeName returns the kernel's name of a map type (enum bpf_map_type)
+// without its BPF_MAP_TYPE_ prefix, as a manifest or a dump writes it.
+func MapTypeName(typ uint32) string {
 	if name, ok := uapi.MapTypeName(typ); ok {
 		return name
 	}

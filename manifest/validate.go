@@ -8,6 +8,8 @@ import (
 	"os"
 	"slices"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bpfld/bpfld/internal/uapi"
 )
 
@@ -145,10 +147,10 @@ func (v *validator) overrides() {
 		case o.MaxEntries == nil:
 			continue
 		}
-		if info.Type == mapTypeRingbuf || info.Type == mapTypeUserRingbuf {
+		if info.Type == unix.BPF_MAP_TYPE_RINGBUF || info.Type == unix.BPF_MAP_TYPE_USER_RINGBUF {
 			page := uint32(os.Getpagesize())
 			if n := info.MaxEntries; n&(n-1) != 0 || n%page != 0 {
-				v.errorf(o.Line, "maps.%s: max_entries %d: a map of type %s needs a power of 2 that is a multiple of the page size (%d)", name, n, mapTypeName(info.Type), page)
+				v.errorf(o.Line, "maps.%s: max_entries %d: a map of type %s needs a power of 2 that is a multiple of the page size (%d)", name, n, MapTypeName(info.Type), page)
 			}
 		}
 		for _, slot := range sortedKeys(info.Slots) {
@@ -168,8 +170,8 @@ func (v *validator) tailCalls(tcs TailCalls, where string) {
 			v.errorf(tm.Line, "%s: unknown map: the objects define no map %s", w, tm.Map)
 			continue
 		}
-		if info.Type != mapTypeProgArray {
-			v.errorf(tm.Line, "%s: %s is a map of type %s, not a prog_array", w, tm.Map, mapTypeName(info.Type))
+		if info.Type != unix.BPF_MAP_TYPE_PROG_ARRAY {
+			v.errorf(tm.Line, "%s: %s is a map of type %s, not a prog_array", w, tm.Map, MapTypeName(info.Type))
 			continue
 		}
 		for _, s := range tm.Slots {
@@ -276,14 +278,14 @@ func (v *validator) mapValues(mvs []MapValues, where string) {
 		case info.GlobalData:
 			v.errorf(mv.Line, "%s: %s is global data: reach its variables through globals", w, mv.Map)
 			continue
-		case info.Type == mapTypeProgArray:
+		case info.Type == unix.BPF_MAP_TYPE_PROG_ARRAY:
 			v.errorf(mv.Line, "%s: %s is a prog_array: wire it through tail_calls", w, mv.Map)
 			continue
 		case info.KeySize == 0:
-			v.errorf(mv.Line, "%s: %s is a map of type %s, which has no keys", w, mv.Map, mapTypeName(info.Type))
+			v.errorf(mv.Line, "%s: %s is a map of type %s, which has no keys", w, mv.Map, MapTypeName(info.Type))
 			continue
 		}
-		isArray := info.Type == mapTypeArray || info.Type == mapTypePercpuArray
+		isArray := info.Type == unix.BPF_MAP_TYPE_ARRAY || info.Type == unix.BPF_MAP_TYPE_PERCPU_ARRAY
 		for _, e := range mv.Entries {
 			key, err := e.Key.Encode(info.KeySize)
 			if err != nil {
@@ -298,7 +300,7 @@ func (v *validator) mapValues(mvs []MapValues, where string) {
 			}
 			if e.Value == nil {
 				if isArray {
-					v.errorf(e.Line, "%s[%s]: null, but a map of type %s has a value under every key", w, e.Key, mapTypeName(info.Type))
+					v.errorf(e.Line, "%s[%s]: null, but a map of type %s has a value under every key", w, e.Key, MapTypeName(info.Type))
 				}
 				continue
 			}

@@ -1,5 +1,0 @@
-package manifest
-
-// MapTypeName returns the kernel's name of a map type (enum bpf_map_type)
-// without its BPF_MAP_TYPE_ prefix, as a manifest or a dump writes it.
-func MapTypeName(typ uint32) string { return mapTypeName(typ) }
