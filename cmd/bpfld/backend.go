@@ -26,8 +26,7 @@ func (b *backendFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.backend, "backend", "vm", "where programs run: vm (in-process, no privileges) or kernel (bpf(2), needs root or CAP_BPF)")
 	fs.StringVar(&b.engine, "engine", "interp", "the VM's engine: interp (the jit engine is not built yet)")
 	fs.BoolVar(&b.fullLog, "log", false, "show a rejected program's whole verifier log, not its tail")
-	fs.StringVar(&b.kernelBTF, "kernel-btf", "", "target BTF for CO-RE and ksyms (default /sys/kernel/btf/vmlinux)")
-	fs.Var(&b.kconfig, "kconfig", "set a .kconfig value, NAME=VALUE (repeatable)")
+	b.linkFlags.register(fs)
 }
 
 // linkOptions are the link options for the chosen backend: on the VM,

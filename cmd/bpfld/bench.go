@@ -43,8 +43,7 @@ const countingEngine = "interp"
 func runBench(env *cmdEnv, args []string) error {
 	fs, level := env.newFlagSet(lookupCommand("bench"))
 	var bf backendFlags
-	fs.StringVar(&bf.kernelBTF, "kernel-btf", "", "target BTF for CO-RE and ksyms (default /sys/kernel/btf/vmlinux)")
-	fs.Var(&bf.kconfig, "kconfig", "set a .kconfig value, NAME=VALUE (repeatable)")
+	bf.linkFlags.register(fs)
 	var inf inputFlags
 	inf.register(fs, 10000)
 	prog := fs.String("prog", "", "the program to measure (required)")

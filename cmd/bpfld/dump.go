@@ -26,8 +26,7 @@ func runDump(env *cmdEnv, args []string) error {
 	fs, level := env.newFlagSet(lookupCommand("dump"))
 	prog := fs.String("prog", "", "show only this program")
 	var lf linkFlags
-	fs.StringVar(&lf.kernelBTF, "kernel-btf", "", "target BTF for CO-RE and ksyms (default /sys/kernel/btf/vmlinux)")
-	fs.Var(&lf.kconfig, "kconfig", "set a .kconfig value, NAME=VALUE (repeatable)")
+	lf.register(fs)
 	args, err := env.parse(fs, level, args)
 	if err != nil {
 		return err
@@ -40,7 +39,7 @@ func runDump(env *cmdEnv, args []string) error {
 		return err
 	}
 	if *prog != "" && img.Program(*prog) == nil {
-		return inputError(fmt.Errorf("no program %s (have: %s)", *prog, programNames(img)))
+		return errNoProgram(img, *prog)
 	}
 	if env.json {
 		return env.printJSON(dumpJSON(img, *prog))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"path/filepath"
 	"strings"
 
@@ -19,6 +20,12 @@ func isManifest(path string) bool {
 type linkFlags struct {
 	kernelBTF string
 	kconfig   kconfigFlag
+}
+
+// register adds the link flags to fs.
+func (f *linkFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.kernelBTF, "kernel-btf", "", "target BTF for CO-RE and ksyms (default /sys/kernel/btf/vmlinux)")
+	fs.Var(&f.kconfig, "kconfig", "set a .kconfig value, NAME=VALUE (repeatable)")
 }
 
 // options returns the link options the flags give.
