@@ -42,8 +42,9 @@
 //     when the caller's buffer is shorter).
 //   - A write of 0xffff or more to __sk_buff.queue_mapping is not
 //     ignored; %p in bpf_trace_printk prints the pointer unhashed.
-//   - Program types the kernel cannot test-run (kprobe, tracepoint) run on
-//     their input as raw context.
+//   - Program types the kernel cannot test-run run all the same: sk_skb
+//     programs on a struct __sk_buff over the input, the others (kprobe,
+//     tracepoint, lwt_seg6local, ...) on their input as raw context.
 //   - Helpers that need the rest of the kernel (sockets, routing, stack
 //     traces, timers, skb resizing, dynptrs) are not there: programs
 //     calling them are rejected at load with the helper's name.
