@@ -9,6 +9,7 @@ import (
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfld/bpfld/internal/uapi"
 	"github.com/bpfld/bpfld/link"
 	"github.com/bpfld/bpfld/runtime"
 )
@@ -148,11 +149,15 @@ func (c *Collection) Run(name string, in runtime.RunInput) (*runtime.RunResult, 
 	if err := c.LoadProgram(name); err != nil {
 		return nil, err
 	}
-	kind := runtime.ContextKindOf(uint32(c.progs[name].Type()))
-	ret, out, ctxOut, perRun, err := testRun(c.progs[name].FD(), kind, in.Data, in.Context, in.Repeat)
+	typ := uint32(c.progs[name].Type())
+	ret, out, ctxOut, perRun, err := testRun(c.progs[name].FD(), runtime.ContextKindOf(typ), in.Data, in.Context, in.Repeat)
 	if err != nil {
 		if errors.Is(err, errnoNotSupp) || errors.Is(err, unix.EOPNOTSUPP) {
-			return nil, fmt.Errorf("program %s: the kernel cannot test-run programs of type %s: %w", name, c.progs[name].Type(), err)
+			typeName, ok := uapi.ProgTypeName(typ)
+			if !ok {
+				typeName = fmt.Sprintf("%d", typ)
+			}
+			return nil, fmt.Errorf("program %s: the kernel cannot test-run programs of type %s: %w", name, typeName, err)
 		}
 		return nil, fmt.Errorf("program %s: %w", name, err)
 	}
