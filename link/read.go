@@ -53,7 +53,9 @@ func ReadObjects(paths []string) ([]*elf.Object, error) {
 }
 
 // readFile reads the file at path into buf, grown as needed, as
-// os.ReadFile does into a new buffer.
+// os.ReadFile does into a new buffer. The file's size is asked for only
+// when buf is empty: objects of one link are of a size, and a larger one
+// grows the buffer as it is read.
 func readFile(path string, buf []byte) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -61,8 +63,10 @@ func readFile(path string, buf []byte) ([]byte, error) {
 	}
 	defer f.Close()
 	buf = buf[:0]
-	if fi, err := f.Stat(); err == nil && fi.Size() > 0 && int64(int(fi.Size())) == fi.Size() {
-		buf = slices.Grow(buf, int(fi.Size())+1)
+	if cap(buf) == 0 {
+		if fi, err := f.Stat(); err == nil && fi.Size() > 0 && int64(int(fi.Size())) == fi.Size() {
+			buf = slices.Grow(buf, int(fi.Size())+1)
+		}
 	}
 	for {
 		n, err := f.Read(buf[len(buf):cap(buf)])

@@ -26,9 +26,10 @@ const hugePageSize = 2 << 20
 //     runtime stopped asking for huge pages itself in Go 1.21.1.)
 //     GODEBUG=disablethp=1, the runtime's own switch, turns this off; it
 //     changes nothing where THP is off, or on for every mapping.
-//   - The collector runs when the heap has grown by 400% rather than
-//     100%: fewer collections of a heap that is live anyway. GOGC, when
-//     set, wins.
+//   - The collector runs when the heap has grown tenfold (GOGC=1000)
+//     rather than doubled: it would find little garbage in a heap that is
+//     live anyway, and a link of the 100x20 set then needs none but the
+//     one that frees the ballast. GOGC, when set, wins.
 //
 // It returns a function that puts the collector back as it was, for
 // when the command runs inside a longer-lived process (the tests).
@@ -39,7 +40,7 @@ func tuneLinkMemory(heapBytes int64) (restore func()) {
 	if os.Getenv("GOGC") != "" {
 		return func() {}
 	}
-	gc := debug.SetGCPercent(400)
+	gc := debug.SetGCPercent(1000)
 	return func() { debug.SetGCPercent(gc) }
 }
 
