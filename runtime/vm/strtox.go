@@ -17,36 +17,17 @@ const strtoxBaseMask = 0x1f
 // integer at the start of buf into *res (0 on error); the number of
 // characters consumed, or -EINVAL, -ERANGE.
 func strtol(m *interp.Machine, pbuf, size, flags, pres, _ uint64) uint64 {
-	const name = "bpf_strtol"
-	buf, ok := argBytes(m, name, pbuf, int(uint32(size)), false)
-	if !ok {
-		return 0
-	}
-	res, ok := argBytes(m, name, pres, 8, true)
-	if !ok {
-		return 0
-	}
-	binary.NativeEndian.PutUint64(res, 0)
-	v, neg, n := parseStrtox(buf, flags)
-	if n < 0 {
-		return uint64(n)
-	}
-	if neg {
-		if int64(-v) > 0 {
-			return errno(syscall.ERANGE)
-		}
-		v = -v
-	} else if int64(v) < 0 {
-		return errno(syscall.ERANGE)
-	}
-	binary.NativeEndian.PutUint64(res, v)
-	return uint64(n)
+	return strtox(m, "bpf_strtol", pbuf, size, flags, pres, true)
 }
 
 // bpf_strtoul(buf, buf_len, flags, res): as bpf_strtol for an unsigned
 // integer; a leading '-' is -EINVAL.
 func strtoul(m *interp.Machine, pbuf, size, flags, pres, _ uint64) uint64 {
-	const name = "bpf_strtoul"
+	return strtox(m, "bpf_strtoul", pbuf, size, flags, pres, false)
+}
+
+// strtox is bpf_strtol (signed) and bpf_strtoul.
+func strtox(m *interp.Machine, name string, pbuf, size, flags, pres uint64, signed bool) uint64 {
 	buf, ok := argBytes(m, name, pbuf, int(uint32(size)), false)
 	if !ok {
 		return 0
@@ -60,8 +41,13 @@ func strtoul(m *interp.Machine, pbuf, size, flags, pres, _ uint64) uint64 {
 	if n < 0 {
 		return uint64(n)
 	}
-	if neg {
+	switch {
+	case neg && !signed:
 		return errno(syscall.EINVAL)
+	case neg && int64(-v) > 0, !neg && signed && int64(v) < 0:
+		return errno(syscall.ERANGE)
+	case neg:
+		v = -v
 	}
 	binary.NativeEndian.PutUint64(res, v)
 	return uint64(n)
