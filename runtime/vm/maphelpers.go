@@ -17,19 +17,21 @@ func mapArg(m *interp.Machine, name string, ptr uint64) (maps.Map, bool) {
 	return mp, ok
 }
 
-// keyArg returns the key a program passed for map mp.
-func keyArg(m *interp.Machine, name string, mp maps.Map, addr uint64) ([]byte, bool) {
-	return argBytes(m, name, addr, int(mp.KeySize()), false)
+// mapKeyArgs returns the map and the key a program passed to a helper that
+// takes both.
+func mapKeyArgs(m *interp.Machine, name string, pmap, pkey uint64) (maps.Map, []byte, bool) {
+	mp, ok := mapArg(m, name, pmap)
+	if !ok {
+		return nil, nil, false
+	}
+	key, ok := argBytes(m, name, pkey, int(mp.KeySize()), false)
+	return mp, key, ok
 }
 
 // bpf_map_lookup_elem(map, key): the value's address, or NULL.
 func mapLookupElem(m *interp.Machine, pmap, pkey, _, _, _ uint64) uint64 {
 	const name = "bpf_map_lookup_elem"
-	mp, ok := mapArg(m, name, pmap)
-	if !ok {
-		return 0
-	}
-	key, ok := keyArg(m, name, mp, pkey)
+	mp, key, ok := mapKeyArgs(m, name, pmap, pkey)
 	if !ok {
 		return 0
 	}
@@ -40,11 +42,7 @@ func mapLookupElem(m *interp.Machine, pmap, pkey, _, _, _ uint64) uint64 {
 // bpf_map_lookup_percpu_elem(map, key, cpu): the value of another CPU.
 func mapLookupPercpuElem(m *interp.Machine, pmap, pkey, cpu, _, _ uint64) uint64 {
 	const name = "bpf_map_lookup_percpu_elem"
-	mp, ok := mapArg(m, name, pmap)
-	if !ok {
-		return 0
-	}
-	key, ok := keyArg(m, name, mp, pkey)
+	mp, key, ok := mapKeyArgs(m, name, pmap, pkey)
 	if !ok {
 		return 0
 	}
@@ -58,11 +56,7 @@ func mapLookupPercpuElem(m *interp.Machine, pmap, pkey, cpu, _, _ uint64) uint64
 // bpf_map_update_elem(map, key, value, flags).
 func mapUpdateElem(m *interp.Machine, pmap, pkey, pvalue, flags, _ uint64) uint64 {
 	const name = "bpf_map_update_elem"
-	mp, ok := mapArg(m, name, pmap)
-	if !ok {
-		return 0
-	}
-	key, ok := keyArg(m, name, mp, pkey)
+	mp, key, ok := mapKeyArgs(m, name, pmap, pkey)
 	if !ok {
 		return 0
 	}
@@ -76,11 +70,7 @@ func mapUpdateElem(m *interp.Machine, pmap, pkey, pvalue, flags, _ uint64) uint6
 // bpf_map_delete_elem(map, key).
 func mapDeleteElem(m *interp.Machine, pmap, pkey, _, _, _ uint64) uint64 {
 	const name = "bpf_map_delete_elem"
-	mp, ok := mapArg(m, name, pmap)
-	if !ok {
-		return 0
-	}
-	key, ok := keyArg(m, name, mp, pkey)
+	mp, key, ok := mapKeyArgs(m, name, pmap, pkey)
 	if !ok {
 		return 0
 	}
