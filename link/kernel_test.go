@@ -20,19 +20,6 @@ import (
 	"github.com/bpfld/bpfld/link"
 )
 
-// requireKernel skips a test that needs bpf(2) where it is not available.
-func requireKernel(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for bpf(2): the kernel is the reference these tests compare with")
-	}
-	m, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1})
-	if err != nil {
-		t.Skipf("bpf(2) is not available: %v", err)
-	}
-	m.Close()
-}
-
 // requireBPFFS skips a test that pins objects where no bpffs is mounted.
 func requireBPFFS(t testing.TB) string {
 	t.Helper()

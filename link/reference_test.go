@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bpfld/bpfld/elf"
+	"github.com/bpfld/bpfld/internal/kerneltest"
 	"github.com/bpfld/bpfld/link"
 )
 
@@ -109,7 +110,7 @@ var kernelSets = []struct {
 
 // TestKernel links every set and test-runs the results in the kernel.
 func TestKernel(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	for _, set := range kernelSets {
 		t.Run(strings.Join(set.objs, "+"), func(t *testing.T) {
 			objs := readObjects(t, set.objs...)
