@@ -3,6 +3,7 @@ package link
 import (
 	"fmt"
 
+	"github.com/bpfld/bpfld/internal/uapi"
 	"github.com/cilium/ebpf/btf"
 )
 
@@ -101,21 +102,10 @@ func btfInner(m btf.Member) (*mapDef, error) {
 	return mapDefFromBTF(ptr.Target)
 }
 
-// mapTypeNames names enum bpf_map_type values as bpftool prints them.
-var mapTypeNames = []string{
-	"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash",
-	"percpu_array", "stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash",
-	"lpm_trie", "array_of_maps", "hash_of_maps", "devmap", "sockmap", "cpumap",
-	"xskmap", "sockhash", "cgroup_storage", "reuseport_sockarray",
-	"percpu_cgroup_storage", "queue", "stack", "sk_storage", "devmap_hash",
-	"struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter",
-	"user_ringbuf", "cgrp_storage", "arena",
-}
-
-// mapTypeName names a map type for messages.
+// mapTypeName names a map type for messages, as bpftool does.
 func mapTypeName(t uint32) string {
-	if int(t) < len(mapTypeNames) {
-		return mapTypeNames[t]
+	if name, ok := uapi.MapTypeName(t); ok {
+		return name
 	}
 	return fmt.Sprintf("type %d", t)
 }
