@@ -3,8 +3,9 @@ package link
 import (
 	"fmt"
 
-	"github.com/bpfld/bpfld/internal/uapi"
 	"github.com/cilium/ebpf/btf"
+
+	"github.com/bpfld/bpfld/internal/uapi"
 )
 
 // mapDef is a map definition in the form the linker compares: the fields
