@@ -1,11 +1,12 @@
 package link
 
 import (
-	"io"
 	"os"
 	"runtime"
 	"slices"
 	"sync"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/bpfld/bpfld/elf"
 )
@@ -53,32 +54,45 @@ func ReadObjects(paths []string) ([]*elf.Object, error) {
 }
 
 // readFile reads the file at path into buf, grown as needed, as
-// os.ReadFile does into a new buffer. The file's size is asked for only
-// when buf is empty: objects of one link are of a size, and a larger one
-// grows the buffer as it is read.
+// os.ReadFile does into a new buffer, with the system calls alone: open,
+// reads until end of file, close. (os.Open adds an fstat and a
+// finalizer, a tenth of the CPU time of reading 100 small objects.) The
+// buffer is sized by the first file a worker reads; a larger one grows
+// it as it is read. Errors are os.PathErrors, as os.ReadFile's.
 func readFile(path string, buf []byte) ([]byte, error) {
-	f, err := os.Open(path)
+	fd, err := ignoringEINTR(func() (int, error) { return unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0) })
 	if err != nil {
-		return buf[:0], err
+		return buf[:0], &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	defer f.Close()
+	defer unix.Close(fd)
 	buf = buf[:0]
 	if cap(buf) == 0 {
-		if fi, err := f.Stat(); err == nil && fi.Size() > 0 && int64(int(fi.Size())) == fi.Size() {
-			buf = slices.Grow(buf, int(fi.Size())+1)
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) == nil && st.Size > 0 && int64(int(st.Size)) == st.Size {
+			buf = slices.Grow(buf, int(st.Size)+1)
 		}
 	}
 	for {
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, 4096)
+		}
+		n, err := ignoringEINTR(func() (int, error) { return unix.Read(fd, buf[len(buf):cap(buf)]) })
+		if err != nil {
+			return buf, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if n == 0 {
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+	}
+}
+
+// ignoringEINTR calls f until it is not interrupted by a signal.
+func ignoringEINTR(f func() (int, error)) (int, error) {
+	for {
+		n, err := f()
+		if err != unix.EINTR {
+			return n, err
 		}
 	}
 }
