@@ -119,8 +119,7 @@ func perfEventOutput(m *interp.Machine, _, pmap, flags, pdata, size uint64) uint
 }
 
 // bpf_perf_event_output(skb, map, flags, data, size) of skb programs
-// (bpf_skb_event_output): flags' BPF_F_CTXLEN_MASK bits ask for that many
-// packet bytes after data.
+// (bpf_skb_event_output).
 func skbEventOutput(m *interp.Machine, pctx, pmap, flags, pdata, size uint64) uint64 {
 	const name = "bpf_perf_event_output"
 	pkt, ok := skbArg(m, name, pctx)
@@ -131,14 +130,7 @@ func skbEventOutput(m *interp.Machine, pctx, pmap, flags, pdata, size uint64) ui
 	if !ok {
 		return 0
 	}
-	ctxLen := (flags & maps.PerfCtxLenMask) >> 32
-	switch {
-	case flags&^(maps.PerfCtxLenMask|maps.PerfIndexMask) != 0:
-		return negErrno(syscall.EINVAL)
-	case ctxLen > uint64(len(pkt)):
-		return negErrno(syscall.EFAULT)
-	}
-	return perfOutput(m, name, pmap, flags, data, pkt[:ctxLen])
+	return packetEventOutput(m, pmap, flags, data, pkt)
 }
 
 // bpf_perf_event_output(xdp, map, flags, data, size) of xdp programs
@@ -153,12 +145,19 @@ func xdpEventOutput(m *interp.Machine, pctx, pmap, flags, pdata, size uint64) ui
 	if !ok {
 		return 0
 	}
+	return packetEventOutput(m, pmap, flags, data, x.r.pktBytes(x.data, x.end))
+}
+
+// packetEventOutput is bpf_perf_event_output of skb and xdp programs: the
+// BPF_F_CTXLEN_MASK bits of flags ask for that many bytes of the packet
+// after data.
+func packetEventOutput(m *interp.Machine, pmap, flags uint64, data, pkt []byte) uint64 {
 	ctxLen := (flags & maps.PerfCtxLenMask) >> 32
 	switch {
 	case flags&^(maps.PerfCtxLenMask|maps.PerfIndexMask) != 0:
 		return negErrno(syscall.EINVAL)
-	case ctxLen > x.end-x.data:
+	case ctxLen > uint64(len(pkt)):
 		return negErrno(syscall.EFAULT)
 	}
-	return perfOutput(m, name, pmap, flags, data, x.r.pktBytes(x.data, x.data+ctxLen))
+	return perfOutput(m, "bpf_perf_event_output", pmap, flags, data, pkt[:ctxLen])
 }
