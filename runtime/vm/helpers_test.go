@@ -126,6 +126,22 @@ func helperCases() []helperCase {
 		{name: "pull_data all", typ: typeTC, body: callWithCtx(fnSkbPullData, 64)},
 		{name: "pull_data more", typ: typeTC, body: callWithCtx(fnSkbPullData, 65)},
 	}
+	// bpf_perf_event_output from packet programs: bad flags, more packet
+	// bytes (BPF_F_CTXLEN_MASK) than the packet has, and a valid call to a
+	// CPU with no reader.
+	const currentCPU = uint64(maps.PerfIndexMask)
+	for _, typ := range []uint32{typeTC, typeXDP} {
+		for _, c := range []struct {
+			name  string
+			flags uint64
+		}{
+			{"bad flags", 1<<62 | currentCPU},
+			{"ctxlen past the packet", 65<<32 | currentCPU},
+			{"ctxlen, no reader", 64<<32 | currentCPU},
+		} {
+			cases = append(cases, helperCase{name: fmt.Sprintf("perf output %d %s", typ, c.name), typ: typ, body: perfOutputCall(c.flags)})
+		}
+	}
 	for _, c := range []struct {
 		name         string
 		from, to     []byte
@@ -393,6 +409,21 @@ var helperMaps = []*link.MapSpec{
 	{Name: "hash", Type: uint32(maps.TypeHash), KeySize: 4, ValueSize: 8, MaxEntries: 2},
 	{Name: "queue", Type: uint32(maps.TypeQueue), ValueSize: 8, MaxEntries: 2},
 	{Name: "pcpu", Type: uint32(maps.TypePerCPUArray), KeySize: 4, ValueSize: 8, MaxEntries: 1},
+	{Name: "perf", Type: uint32(maps.TypePerfEventArray), KeySize: 4, ValueSize: 4, MaxEntries: uint32(maps.PossibleCPUs())},
+}
+
+// perfMap is the index of "perf" in a test image: after .rodata and the
+// other helperMaps.
+const perfMap = 5
+
+// perfOutputCall calls bpf_perf_event_output(ctx, perf, flags, data, 8)
+// with 8 bytes of data on the stack.
+func perfOutputCall(flags uint64) []insn.Instruction {
+	out := []insn.Instruction{movReg(6, 1), st(insn.SizeDW, 10, -8, 0x1234)}
+	out = append(out, ldMap(2, perfMap)...)
+	out = append(out, ldImm64(3, flags)...)
+	out = append(out, stackPtr(4, -8)...)
+	return append(out, movImm(5, 8), movReg(1, 6), call(fnPerfEventOutput))
 }
 
 // mapCall calls a map helper with map index mi, the key (if the helper
