@@ -37,7 +37,8 @@ type Collection struct {
 
 var _ runtime.Collection = (*Collection)(nil)
 
-// ErrPermission says that bpf(2) refused for lack of privileges.
+// ErrPermission says that bpf(2) refused for lack of privileges. It is
+// returned only where Available fails too: EPERM has other causes.
 var ErrPermission = errors.New("the kernel backend needs root or CAP_BPF (with CAP_NET_ADMIN and CAP_PERFMON for some program types)")
 
 // New creates the image's maps in the kernel, with their initial contents
@@ -48,7 +49,7 @@ func New(img *link.Image, opts Options) (*Collection, error) {
 		km, err := newMap(m)
 		if err != nil {
 			c.Close()
-			if errors.Is(err, unix.EPERM) {
+			if errors.Is(err, unix.EPERM) && Available() != nil {
 				return nil, ErrPermission
 			}
 			return nil, err
@@ -106,9 +107,11 @@ func (c *Collection) LoadProgram(name string) error {
 		if errors.As(err, &verr) {
 			return &runtime.RejectedError{Program: name, Reason: rejectionReason(verr), Log: strings.Join(verr.Log, "\n"), Err: err}
 		}
-		if errors.Is(err, unix.EPERM) {
+		if errors.Is(err, unix.EPERM) && Available() != nil {
 			return ErrPermission
 		}
+		// EPERM with the privileges to use bpf(2) is the kernel refusing
+		// this program: a kprobe on a function it does not have, say.
 		return &runtime.RejectedError{Program: name, Reason: err.Error(), Err: err}
 	}
 	c.progs[name] = prog
