@@ -11,6 +11,7 @@ import (
 
 	"github.com/bpfld/bpfld/insn"
 	"github.com/bpfld/bpfld/link"
+	"github.com/bpfld/bpfld/reloc"
 	"github.com/bpfld/bpfld/runtime"
 	"github.com/bpfld/bpfld/runtime/maps"
 )
@@ -324,5 +325,33 @@ func TestClose(t *testing.T) {
 	}
 	if _, err := c.Lookup("jmp", u32(0)); err == nil {
 		t.Error("Lookup after Close: no error")
+	}
+}
+
+// TestPoisonedCalls checks that a call the linker poisoned (an unresolved
+// CO-RE relocation) loads, as the kernel loads it when the call is dead
+// code, and stops a run that reaches it.
+func TestPoisonedCalls(t *testing.T) {
+	// r0 = mark; if r0 == 0 return 7; else call the poisoned helper.
+	p := asmProgram("p", typeTC,
+		insn.Instruction{OpCode: uint8(insn.ClassLDX) | insn.ModeMEM | insn.SizeW, Dst: 0, Src: 1, Off: 8},
+		jeqImm(0, 0, 2),
+		call(reloc.COREPoison),
+		exit(),
+		movImm(0, 7),
+		exit())
+	c := newVM(t, &link.Image{Programs: []*link.Program{p}})
+	if err := c.LoadProgram("p"); err != nil {
+		t.Fatalf("LoadProgram: %v", err)
+	}
+	res, err := c.Run("p", runtime.RunInput{Data: zeros(64)})
+	if err != nil || res.Retval != 7 {
+		t.Fatalf("run not reaching the poisoned call: %v, %v", res, err)
+	}
+	ctx := make([]byte, 192)
+	ctx[8] = 1 // mark
+	_, err = c.Run("p", runtime.RunInput{Data: zeros(64), Context: ctx})
+	if err == nil || !strings.Contains(err.Error(), "unresolved CO-RE relocation reached") {
+		t.Fatalf("run reaching the poisoned call: %v, want an error naming the unresolved CO-RE relocation", err)
 	}
 }

@@ -7,7 +7,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfld/bpfld/insn"
 	"github.com/bpfld/bpfld/interp"
+	"github.com/bpfld/bpfld/reloc"
 	"github.com/bpfld/bpfld/runtime"
 )
 
@@ -218,7 +220,23 @@ func (r *resolver) Helper(id int32) (interp.Helper, error) {
 	case fnXDPStoreBytes:
 		return only(xdp, xdpStoreBytes)
 	}
+	if reason, ok := reloc.PoisonReason(insn.Instruction{OpCode: insn.OpCall, Imm: id}); ok {
+		// The linker poisons what it could not resolve (a CO-RE
+		// relocation, a weak kfunc, an extern); the kernel's verifier
+		// accepts the program when such a call is dead code, so the VM
+		// loads it too and stops a run that reaches one.
+		return poisoned(reason), nil
+	}
 	return nil, errors.New("not implemented by the VM")
+}
+
+// poisoned returns the helper that stands for a call the linker poisoned:
+// reaching it ends the run with reason.
+func poisoned(reason string) interp.Helper {
+	return func(m *interp.Machine, _, _, _, _, _ uint64) uint64 {
+		m.Fail(errors.New(reason + " reached"))
+		return 0
+	}
 }
 
 // env returns the runner of the run m is in.
