@@ -55,6 +55,12 @@ func TestKernelCreate(t *testing.T) {
 		{Type: TypeRingBuf, KeySize: 4, MaxEntries: 4096},
 		{Type: TypeRingBuf, MaxEntries: 4096, Flags: FlagRdonly},
 		{Type: TypeProgArray, KeySize: 4, ValueSize: 4, MaxEntries: 4},
+		{Type: TypeCgroupArray, KeySize: 4, ValueSize: 4, MaxEntries: 4},
+		{Type: TypeCgroupArray, KeySize: 4, ValueSize: 8, MaxEntries: 4},
+		{Type: TypeStackTrace, KeySize: 4, ValueSize: 8 * 127, MaxEntries: 4},
+		{Type: TypeStackTrace, KeySize: 4, ValueSize: 12, MaxEntries: 4},
+		{Type: TypeStackTrace, KeySize: 8, ValueSize: 8, MaxEntries: 4},
+		{Type: TypeStackTrace, KeySize: 4, ValueSize: 8, MaxEntries: 0},
 		{Type: TypeProgArray, KeySize: 4, ValueSize: 8, MaxEntries: 4},
 		{Type: TypeProgArray, KeySize: 4, ValueSize: 4, MaxEntries: 4, Flags: FlagRdonlyProg},
 		{Type: TypeProgArray, KeySize: 4, ValueSize: 4, MaxEntries: 0},
@@ -344,7 +350,7 @@ func TestKernelRingBufOps(t *testing.T) {
 
 func TestKernelFdArrays(t *testing.T) {
 	requireKernel(t)
-	for _, typ := range []Type{TypeProgArray, TypePerfEventArray} {
+	for _, typ := range []Type{TypeProgArray, TypePerfEventArray, TypeCgroupArray} {
 		t.Run(typ.String(), func(t *testing.T) {
 			s := Spec{Name: "p", Type: typ, KeySize: 4, ValueSize: 4, MaxEntries: uint32(PossibleCPUs()) + 2}
 			script := []op{
@@ -357,12 +363,25 @@ func TestKernelFdArrays(t *testing.T) {
 				{do: "next", key: u32(s.MaxEntries - 1)},
 				{do: "lad", key: u32(0)},
 			}
-			if typ == TypeProgArray {
+			if typ != TypePerfEventArray {
 				script = append(script, op{do: "delete", key: u32(1)})
 			}
 			runDiff(t, s, script)
 		})
 	}
+}
+
+func TestKernelStackTrace(t *testing.T) {
+	requireKernel(t)
+	s := Spec{Name: "stacks", Type: TypeStackTrace, KeySize: 4, ValueSize: 8 * 16, MaxEntries: 8}
+	runDiff(t, s, []op{
+		{do: "lookup", key: u32(0)},
+		{do: "lookup", key: u32(100)},
+		{do: "update", key: u32(0), value: fill(8*16, 1)},
+		{do: "delete", key: u32(0)},
+		{do: "next"},
+		{do: "next", key: u32(3)},
+	})
 }
 
 func TestKernelRedirect(t *testing.T) {

@@ -1,7 +1,9 @@
 // Package maps implements BPF maps for the in-process VM with the semantics
 // of the Linux kernel's own maps (kernel/bpf/arraymap.c, hashtab.c,
 // queue_stack_maps.c, ringbuf.c, devmap.c, cpumap.c, xskmap.c and the
-// bpf(2) syscall layer in syscall.c).
+// bpf(2) syscall layer in syscall.c). Cgroup arrays and stack trace maps,
+// whose entries only the kernel can make, exist and stay empty
+// (KernelOnly).
 //
 // # Pointers
 //

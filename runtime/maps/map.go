@@ -115,6 +115,8 @@ func New(spec Spec) (Map, error) {
 		m, err = newRingBuf(c)
 	case TypeDevMap, TypeCPUMap, TypeXSKMap:
 		m, err = newRedirectMap(c)
+	case TypeCgroupArray, TypeStackTrace:
+		m, err = newKernelOnly(c)
 	}
 	if err != nil {
 		c.free()

@@ -73,6 +73,10 @@ func normalize(in Spec) (Spec, layout, error) {
 		err = checkRingBuf(&s)
 	case TypeDevMap, TypeCPUMap, TypeXSKMap:
 		err = checkRedirect(&s)
+	case TypeCgroupArray:
+		err = checkFdArray(&s)
+	case TypeStackTrace:
+		err = checkStackTrace(&s)
 	default:
 		if _, known := uapi.MapTypeName(uint32(s.Type)); known {
 			return s, l, specError(&s, syscall.EOPNOTSUPP, "map type not supported by the VM")

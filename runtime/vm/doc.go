@@ -47,7 +47,13 @@
 //     tracepoint, lwt_seg6local, ...) on their input as raw context.
 //   - Helpers that need the rest of the kernel (sockets, routing, stack
 //     traces, timers, skb resizing, dynptrs) are not there: programs
-//     calling them are rejected at load with the helper's name.
+//     calling them are rejected at load with the helper's name. The maps
+//     such helpers use (stack_trace, cgroup_array) exist but stay empty,
+//     so bpf_current_task_under_cgroup answers -EAGAIN as the kernel does
+//     for an empty slot.
+//   - A call the linker poisoned (an unresolved CO-RE relocation, a
+//     missing weak kfunc) loads, as the kernel's verifier accepts it in
+//     dead code, and stops a run that reaches it.
 //   - Typed ksyms point at zeroed stand-ins; typeless ones are the
 //     kernel's addresses only where /proc/kallsyms shows them (to root).
 package vm

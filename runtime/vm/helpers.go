@@ -34,6 +34,7 @@ const (
 	fnSkbLoadBytes        = 26
 	fnCsumDiff            = 28
 	fnGetCurrentTask      = 35
+	fnCurrentTaskUnderCg  = 37
 	fnCsumUpdate          = 40
 	fnGetNumaNodeID       = 42
 	fnXDPAdjustHead       = 44
@@ -155,6 +156,8 @@ func (r *resolver) Helper(id int32) (interp.Helper, error) {
 		return csumDiff, nil
 	case fnGetCurrentPidTgid:
 		return getCurrentPidTgid, nil
+	case fnCurrentTaskUnderCg:
+		return currentTaskUnderCgroup, nil
 	case fnGetCurrentUIDGid:
 		return getCurrentUIDGid, nil
 	case fnGetCurrentComm:

@@ -126,6 +126,12 @@ func helperCases() []helperCase {
 		{name: "pull_data all", typ: typeTC, body: callWithCtx(fnSkbPullData, 64)},
 		{name: "pull_data more", typ: typeTC, body: callWithCtx(fnSkbPullData, 65)},
 	}
+	// bpf_current_task_under_cgroup on an empty cgroup array, in range
+	// and past max_entries.
+	for _, index := range []int32{0, 2} {
+		body := append(ldMap(1, cgroupMap), movImm(2, index), call(fnCurrentTaskUnderCg))
+		cases = append(cases, helperCase{name: fmt.Sprintf("current_task_under_cgroup %d", index), typ: unix.BPF_PROG_TYPE_RAW_TRACEPOINT, body: body})
+	}
 	// bpf_perf_event_output from packet programs: bad flags, more packet
 	// bytes (BPF_F_CTXLEN_MASK) than the packet has, and a valid call to a
 	// CPU with no reader.
@@ -410,7 +416,11 @@ var helperMaps = []*link.MapSpec{
 	{Name: "queue", Type: uint32(maps.TypeQueue), ValueSize: 8, MaxEntries: 2},
 	{Name: "pcpu", Type: uint32(maps.TypePerCPUArray), KeySize: 4, ValueSize: 8, MaxEntries: 1},
 	{Name: "perf", Type: uint32(maps.TypePerfEventArray), KeySize: 4, ValueSize: 4, MaxEntries: uint32(maps.PossibleCPUs())},
+	{Name: "cgroups", Type: uint32(maps.TypeCgroupArray), KeySize: 4, ValueSize: 4, MaxEntries: 2},
 }
+
+// cgroupMap is the index of "cgroups" in a test image.
+const cgroupMap = 6
 
 // perfMap is the index of "perf" in a test image: after .rodata and the
 // other helperMaps.

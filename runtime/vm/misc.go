@@ -135,3 +135,22 @@ func perCPUPtr(m *interp.Machine, p, cpu, _, _, _ uint64) uint64 {
 
 // bpf_this_cpu_ptr(percpu_ptr): the one copy of a stand-in.
 func thisCPUPtr(m *interp.Machine, p, _, _, _, _ uint64) uint64 { return p }
+
+// bpf_current_task_under_cgroup(map, index): whether the current task is
+// in the cgroup in slot index of a cgroup array. The VM has no cgroups to
+// store there, so every slot is empty, which the kernel answers with
+// -EAGAIN (-E2BIG past max_entries).
+func currentTaskUnderCgroup(m *interp.Machine, pmap, index, _, _, _ uint64) uint64 {
+	const name = "bpf_current_task_under_cgroup"
+	mp, ok := mapArg(m, name, pmap)
+	if !ok {
+		return 0
+	}
+	if mp.Type() != maps.TypeCgroupArray {
+		return fail(m, name, "map %s is a %s, not a cgroup_array", mp.Name(), mp.Type())
+	}
+	if uint32(index) >= mp.MaxEntries() {
+		return negErrno(unix.E2BIG)
+	}
+	return negErrno(unix.EAGAIN)
+}
