@@ -96,19 +96,12 @@ func (r *Runner) setSlot(m string, slot uint32, prog string) error {
 // Run runs every step whose name filter matches (nil: all) and calls
 // report after each. It returns the number of passed and failed steps.
 func (r *Runner) Run(filter *regexp.Regexp, report func(StepResult)) (passed, failed int) {
-	wireErr := r.Wire()
 	for i := range r.Manifest.Tests {
 		s := &r.Manifest.Tests[i]
 		if filter != nil && !filter.MatchString(s.Name) {
 			continue
 		}
-		res := StepResult{Name: s.Name}
-		if wireErr != nil {
-			res.Failure = "wiring the prog arrays: " + wireErr.Error()
-			wireErr = nil
-		} else {
-			res = r.Step(s)
-		}
+		res := r.Step(s)
 		if res.Passed() {
 			passed++
 		} else {
@@ -119,19 +112,24 @@ func (r *Runner) Run(filter *regexp.Regexp, report func(StepResult)) (passed, fa
 	return passed, failed
 }
 
-// Step runs one step: its wiring and settings, then its run or load, then
-// its expectations.
+// Step runs one step: its settings, then its wiring, then its run or
+// load, then its expectations. The prog arrays are first wired by the
+// first step, after its settings: wiring loads programs, and a first step
+// may still set .rodata, which the first load freezes.
 func (r *Runner) Step(s *manifest.Step) StepResult {
 	res := StepResult{Name: s.Name}
 	fail := func(format string, args ...any) StepResult {
 		res.Failure = fmt.Sprintf(format, args...)
 		return res
 	}
-	if err := r.applyTailCalls(s.TailCalls); err != nil {
-		return fail("tail_calls: %v", err)
-	}
 	if err := r.set(s.Set); err != nil {
 		return fail("set: %v", err)
+	}
+	if err := r.Wire(); err != nil {
+		return fail("wiring the prog arrays: %v", err)
+	}
+	if err := r.applyTailCalls(s.TailCalls); err != nil {
+		return fail("tail_calls: %v", err)
 	}
 	if s.Program == "" {
 		return res
