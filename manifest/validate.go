@@ -41,6 +41,9 @@ type MapInfo struct {
 	// Slots is the static `.values` initialiser of a prog array: slot to
 	// program name.
 	Slots map[uint32]string
+	// Users lists the entry programs whose code refers to the map, such
+	// as those that tail-call through a prog array, in image order.
+	Users []string
 }
 
 // GlobalInfo describes one global variable of the image.
@@ -119,8 +122,11 @@ type validator struct {
 type arrayType struct {
 	typ     uint32
 	program string
-	// line is where the manifest put program in; 0 for `.values`.
+	// line is where the manifest put program in; 0 for `.values` or a
+	// program that tail-calls through the array.
 	line int
+	// caller is true when program is not in the array but calls through it.
+	caller bool
 }
 
 func (v *validator) errorf(line int, format string, args ...any) {
@@ -208,7 +214,10 @@ func (v *validator) wire(name string, info MapInfo, s TailCallSlot, typ uint32, 
 		return
 	}
 	from := fmt.Sprintf("line %d", held.line)
-	if held.line == 0 {
+	switch {
+	case held.caller:
+		from = "which tail-calls through it"
+	case held.line == 0:
 		from = "its .values"
 	}
 	v.errorf(s.Line, "%s: slot %d: program %s is of type %s, but %s holds programs of type %s (%s, %s): the programs of a prog array share one type",
@@ -222,6 +231,13 @@ func (v *validator) staticType(info MapInfo) *arrayType {
 		prog := info.Slots[slot]
 		if typ, ok := v.m.ProgramType(v.img, prog); ok {
 			return &arrayType{typ: typ, program: prog}
+		}
+	}
+	// The kernel also holds a prog array to the type of the first
+	// program loaded that uses it (bpf_prog_map_compatible).
+	for _, prog := range info.Users {
+		if typ, ok := v.m.ProgramType(v.img, prog); ok {
+			return &arrayType{typ: typ, program: prog, caller: true}
 		}
 	}
 	return &arrayType{}

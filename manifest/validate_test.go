@@ -36,6 +36,7 @@ var testImage = fakeImage{
 	maps: map[string]MapInfo{
 		"jmp_table": {Type: 3, KeySize: 4, ValueSize: 4, MaxEntries: 8, Slots: map[uint32]string{0: "parse_eth", 5: "parse_tcp"}},
 		"jmp_xdp":   {Type: 3, KeySize: 4, ValueSize: 4, MaxEntries: 4},
+		"jmp_sock":  {Type: 3, KeySize: 4, ValueSize: 4, MaxEntries: 4, Users: []string{"sock"}},
 		"stats":     {Type: 2, KeySize: 4, ValueSize: 8, MaxEntries: 4},
 		"config":    {Type: 1, KeySize: 4, ValueSize: 4, MaxEntries: 16},
 		"flows":     {Type: 1, KeySize: 8, ValueSize: 16, MaxEntries: 16},

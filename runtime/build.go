@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 
+	"github.com/bpfld/bpfld/insn"
 	"github.com/bpfld/bpfld/link"
 	"github.com/bpfld/bpfld/manifest"
 )
@@ -62,7 +63,27 @@ func (i imageInfo) MapInfo(name string) (manifest.MapInfo, bool) {
 		return manifest.MapInfo{}, false
 	}
 	return manifest.MapInfo{Type: m.Type, KeySize: m.KeySize, ValueSize: m.ValueSize, MaxEntries: m.MaxEntries,
-		GlobalData: m.IsGlobalData(), Slots: m.Slots}, true
+		GlobalData: m.IsGlobalData(), Slots: m.Slots, Users: i.users(name)}, true
+}
+
+// users lists the entry programs whose instructions load map name.
+func (i imageInfo) users(name string) []string {
+	index := -1
+	for n, m := range i.img.Maps {
+		if m.Name == name {
+			index = n
+		}
+	}
+	var users []string
+	for _, p := range i.img.Programs {
+		for _, ins := range p.Insns {
+			if ins.IsLoadImm64() && ins.Src == insn.PseudoMapIdx && int(ins.Imm) == index {
+				users = append(users, p.Name)
+				break
+			}
+		}
+	}
+	return users
 }
 
 func (i imageInfo) Global(name string) (manifest.GlobalInfo, bool) {

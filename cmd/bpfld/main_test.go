@@ -60,6 +60,8 @@ func TestCommands(t *testing.T) {
 		{name: "verify kernel", args: []string{"verify", "../../testdata/objs/bad_null.bpf.o", "--backend", "kernel"}, kernel: true, code: 3,
 			stdout: []string{"FAIL bad_null_deref: R0 invalid mem access 'map_value_or_null'", "7: (79) r0 = *(u64 *)(r0 +0)"}},
 		{name: "verify ok", args: []string{"verify", "../../testdata/manifests/tailcall.yaml"}, code: 0, stdout: []string{"ok   tail_const"}},
+		{name: "prog array of another type", args: []string{"test", "testdata/caller_type.yaml"}, code: 2,
+			stderr: "program xdp_pass is of type xdp, but proto_table holds programs of type tc (dispatch, which tail-calls through it)"},
 		{name: "run needs --prog", args: []string{"run", "testdata/failing.yaml"}, code: 2, stderr: "--prog"},
 		{name: "failing test", args: []string{"test", "testdata/failing.yaml", "--backend", "kernel"}, kernel: true, code: 1,
 			stdout: []string{"ok   right", "FAIL wrong: retval: expected 7, got 1", "1 passed, 1 failed"}},
