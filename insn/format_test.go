@@ -13,18 +13,6 @@ func ins(op uint8, dst, src uint8, off int16, imm int32) Instruction {
 // TestFormat checks the text of one instruction of every class, operation,
 // size, mode and pseudo source against the form kernel/bpf/disasm.c prints.
 func TestFormat(t *testing.T) {
-	const (
-		alu   = uint8(ClassALU)
-		alu64 = uint8(ClassALU64)
-		jmp   = uint8(ClassJMP)
-		jmp32 = uint8(ClassJMP32)
-		ld    = uint8(ClassLD)
-		ldx   = uint8(ClassLDX)
-		st    = uint8(ClassST)
-		stx   = uint8(ClassSTX)
-		k     = SourceK
-		x     = SourceX
-	)
 	tests := []struct {
 		ins  Instruction
 		want string

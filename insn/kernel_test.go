@@ -20,18 +20,6 @@ import (
 // with Format. Jumps go to the next instruction, so every slot is reached.
 // kfunc is the BTF id of bpf_cast_to_kern_ctx, or 0 to leave the kfunc call out.
 func kernelProgram(kfunc int32) []Instruction {
-	const (
-		alu   = uint8(ClassALU)
-		alu64 = uint8(ClassALU64)
-		jmp   = uint8(ClassJMP)
-		jmp32 = uint8(ClassJMP32)
-		ld    = uint8(ClassLD)
-		ldx   = uint8(ClassLDX)
-		st    = uint8(ClassST)
-		stx   = uint8(ClassSTX)
-		k     = SourceK
-		x     = SourceX
-	)
 	p := []Instruction{
 		ins(alu64|ALUMov|x, 6, 1, 0, 0), // r6 = r1, the context for packet loads
 	}

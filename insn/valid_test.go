@@ -9,18 +9,6 @@ import (
 // TestValid checks accepted encodings and, for rejected ones, that the error
 // names the opcode and says what is wrong.
 func TestValid(t *testing.T) {
-	const (
-		alu   = uint8(ClassALU)
-		alu64 = uint8(ClassALU64)
-		jmp   = uint8(ClassJMP)
-		jmp32 = uint8(ClassJMP32)
-		ld    = uint8(ClassLD)
-		ldx   = uint8(ClassLDX)
-		st    = uint8(ClassST)
-		stx   = uint8(ClassSTX)
-		k     = SourceK
-		x     = SourceX
-	)
 	tests := []struct {
 		ins  Instruction
 		want string // "" if valid, else a part of the error
